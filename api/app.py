@@ -1,0 +1,94 @@
+"""build_api(): the FastAPI app Reflex mounts in front of its own routes."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.metrics import MetricsMiddleware
+from api.responses import error_body, error_response, json_response
+from api.routes import merchants, metrics, ops, orders, payments, refunds, sdk, webhooks
+from api.schemas import error_responses
+from api.security import RequestGuard, SecurityHeaders
+from paygate_app.core.errors import PaygateError
+from paygate_app.core.observability import current_request_id
+from paygate_app.core.settings import settings
+
+log = logging.getLogger("paygate.api")
+
+
+def _validation_description(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "Invalid request"
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        return "Malformed JSON body"
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "Invalid request"))
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(
+        title="Paygate API",
+        version="1.0.0",
+        description="Orders, payments, refunds and webhooks (test mode). Amounts are integers in paise.",
+    )
+
+    @api.exception_handler(PaygateError)
+    async def paygate_error(_: Request, exc: PaygateError):
+        return error_response(exc)
+
+    @api.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError):
+        return json_response(error_body("BAD_REQUEST_ERROR", _validation_description(exc)), 400)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        code = {401: "AUTHENTICATION_ERROR", 404: "NOT_FOUND_ERROR"}.get(exc.status_code, "BAD_REQUEST_ERROR")
+        status = exc.status_code if exc.status_code < 500 else 500
+        return json_response(error_body(code, str(exc.detail)), status)
+
+    @api.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception):
+        request_id = current_request_id() or uuid.uuid4().hex
+        log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
+        return json_response(error_body("INTERNAL_ERROR", f"Internal error (request id {request_id})"), 500)
+
+    api.include_router(ops.router, responses=error_responses(503))
+    api.include_router(sdk.router)
+    for module in (merchants, orders, payments, refunds, webhooks, metrics):
+        api.include_router(module.router, responses=error_responses())
+    _joint_api_key_auth(api)
+
+    @api.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    async def unknown_api_route(path: str):
+        return json_response(error_body("NOT_FOUND_ERROR", f"No route /api/{path}"), 404)
+
+    api.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
+    api.add_middleware(MetricsMiddleware)
+    # Outermost: every response, including the guard's refusals and the mounted Reflex pages.
+    api.add_middleware(SecurityHeaders)
+    return api
+
+
+def _joint_api_key_auth(api: FastAPI) -> None:
+    """OpenAPI: X-Api-Key AND X-Api-Secret (FastAPI lists two dependencies as alternatives)."""
+    generate = api.openapi
+
+    def openapi() -> dict:
+        if api.openapi_schema:
+            return api.openapi_schema
+        schema = generate()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                requirements = operation.get("security") if isinstance(operation, dict) else None
+                if requirements and len(requirements) > 1:
+                    operation["security"] = [{name: [] for req in requirements for name in req}]
+        return schema
+
+    api.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,27 @@
+"""Fast JSON responses (orjson) and the contract's error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from paygate_app.core.errors import PaygateError
+
+
+def json_bytes(content: Any) -> bytes:
+    return orjson.dumps(content)
+
+
+def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json_bytes(content), status_code=status, media_type="application/json", headers=headers)
+
+
+def error_body(code: str, description: str) -> dict[str, Any]:
+    return {"error": {"code": code, "description": description}}
+
+
+def error_response(exc: PaygateError) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
+    return json_response(error_body(exc.code, exc.description), exc.http_status, headers)

@@ -1,0 +1,44 @@
+"""Orders: create, get, list, public view."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from api.deps import IdempotencyKey, MerchantDep, PageDep, PublicKeyDep
+from api.idempotent import run_idempotent
+from api.responses import json_response
+from api.schemas import OrderCreate, OrderList, OrderOut, OrderPublicOut
+from paygate_app.core import orders
+from paygate_app.core.pagination import page_body
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+
+@router.post("", status_code=201, response_model=OrderOut)
+async def create_order(body: OrderCreate, request: Request, merchant: MerchantDep, _key: IdempotencyKey = None):
+    return await run_idempotent(
+        request,
+        merchant.id,
+        lambda: orders.create_order(
+            merchant_id=merchant.id, amount=body.amount, currency=body.currency, receipt=body.receipt, notes=body.notes
+        ),
+    )
+
+
+@router.get("", response_model=OrderList)
+async def list_orders(merchant: MerchantDep, page: PageDep):
+    rows, total = await orders.list_orders(merchant_id=merchant.id, page=page)
+    return json_response(page_body(rows, total, page))
+
+
+@router.get("/{order_id}/public", response_model=OrderPublicOut)
+async def get_order_public(order_id: str, key_merchant: PublicKeyDep):
+    """For the checkout page: no secret needed (rate limited per IP); a key must own the order."""
+    if key_merchant is not None:
+        await orders.get_order(order_id, merchant_id=key_merchant.id)
+    return json_response(await orders.get_order_public(order_id))
+
+
+@router.get("/{order_id}", response_model=OrderOut)
+async def get_order(order_id: str, merchant: MerchantDep):
+    return json_response(orders.order_public(await orders.get_order(order_id, merchant_id=merchant.id)))

@@ -1,0 +1,1 @@
+"""Shared page pieces: layout, tables, badges, money formatting, empty and loading states."""

@@ -1,0 +1,72 @@
+"""Readable tables: a header row, a body, and a pager under it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from paygate_app.components.ui import tid
+
+
+def data_table(headers: list[str], body: rx.Component, test_id: str, **props: Any) -> rx.Component:
+    """A Radix table (it scrolls sideways on narrow screens) carrying the contract test id."""
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(*[rx.table.column_header_cell(h, white_space="nowrap") for h in headers]),
+        ),
+        body,
+        variant="surface",
+        size="2",
+        width="100%",
+        custom_attrs=tid(test_id),
+        **props,
+    )
+
+
+def cell(content: Any, test_id: str, **props: Any) -> rx.Component:
+    return rx.table.cell(content, custom_attrs=tid(test_id), white_space="nowrap", **props)
+
+
+def pager(
+    *,
+    summary: rx.Var,
+    has_prev: rx.Var,
+    has_next: rx.Var,
+    on_prev: Any,
+    on_next: Any,
+    test_id: str = "pagination",
+) -> rx.Component:
+    return rx.flex(
+        rx.text(summary, size="2", color_scheme="gray", custom_attrs=tid(f"{test_id}-summary")),
+        rx.spacer(),
+        rx.hstack(
+            rx.button(
+                rx.icon("chevron-left", size=16),
+                "Previous",
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                disabled=~has_prev,
+                on_click=on_prev,
+                custom_attrs=tid(f"{test_id}-prev"),
+            ),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=16),
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                disabled=~has_next,
+                on_click=on_next,
+                custom_attrs=tid(f"{test_id}-next"),
+            ),
+            spacing="2",
+        ),
+        align="center",
+        spacing="3",
+        wrap="wrap",
+        width="100%",
+        padding_top="var(--space-3)",
+        custom_attrs=tid(test_id),
+    )

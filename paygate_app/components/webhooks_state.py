@@ -1,0 +1,259 @@
+"""State of /dashboard/webhooks (the view is in pages/webhooks.py)."""
+
+from __future__ import annotations
+
+import orjson
+import reflex as rx
+
+from paygate_app import routes
+from paygate_app.components.dates import format_time, format_time_short
+from paygate_app.core.errors import PaygateError
+from paygate_app.core.pagination import Page
+from paygate_app.core.webhooks.config import get_config, regenerate_webhook_secret
+from paygate_app.core.webhooks.config import set_webhook_url as save_webhook_url
+from paygate_app.core.webhooks.delivery import retry_webhook, send_test_event
+from paygate_app.core.webhooks.logs import get_log, list_logs
+from paygate_app.state import AuthState
+
+PAGE_SIZE = 10
+LIVE_SECONDS = 2.0
+LIVE_MAX_SECONDS = 300.0  # test-mode retries finish within a minute; production ones take hours
+MAX_PAYLOAD_CHARS = 20_000
+
+
+def mask_webhook_secret(secret: str) -> str:
+    """'whsec_••••••••c123': the prefix and the last 4 characters."""
+    if not secret:
+        return ""
+    prefix = "whsec_" if secret.startswith("whsec_") else ""
+    return prefix + "••••••••" + secret[-4:]
+
+
+def log_row(log: dict) -> dict[str, str]:
+    code = log.get("response_code")
+    return {
+        "id": log["id"],
+        "event": log["event"],
+        "status": log["status"],
+        "attempts": str(log.get("attempts") or 0),
+        "last_attempt": format_time_short(log.get("last_attempt_at")),
+        "next_retry": format_time(log.get("next_retry_at")) if log["status"] == "pending" else "—",
+        "response_code": str(code) if code is not None else "—",
+        "created_at": format_time(log.get("created_at")),
+    }
+
+
+def attempt_row(attempt: dict) -> dict[str, str]:
+    code = attempt.get("response_code")
+    return {
+        "attempt": str(attempt.get("attempt")),
+        "response_code": str(code) if code is not None else "—",
+        "error": attempt.get("error") or "",
+        "duration": f"{attempt.get('duration_ms') or 0} ms",
+        "created_at": format_time(attempt.get("created_at")),
+    }
+
+
+class WebhooksState(AuthState):
+    webhook_url: str = ""  # the input
+    saved_url: str = ""
+    _secret: str = ""
+    secret_display: str = ""
+    secret_revealed: bool = False
+    config_error: str = ""
+    config_notice: str = ""
+    saving: bool = False
+    sending_test: bool = False
+    logs: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 0
+    loaded: bool = False
+    error: str = ""
+    # Attempt detail
+    detail_open: bool = False
+    detail: dict[str, str] = {}
+    detail_attempts: list[dict[str, str]] = []
+    detail_payload: str = ""
+
+    @rx.var
+    def has_prev(self) -> bool:
+        return self.page > 0
+
+    @rx.var
+    def has_next(self) -> bool:
+        return (self.page + 1) * PAGE_SIZE < self.total
+
+    @rx.var
+    def summary(self) -> str:
+        if not self.total:
+            return "No deliveries"
+        first = self.page * PAGE_SIZE + 1
+        return f"Showing {first}–{min(self.total, (self.page + 1) * PAGE_SIZE)} of {self.total}"
+
+    def _show_secret(self, secret: str, *, reveal: bool) -> None:
+        self._secret = secret
+        self.secret_revealed = reveal
+        self.secret_display = secret if reveal else mask_webhook_secret(secret)
+
+    async def _fetch_logs(self) -> bool:
+        """Load the current page of logs; True while one of them is still pending."""
+        logs, total = await list_logs(self.merchant_id, Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE))
+        if not logs and total and self.page > 0:
+            self.page = (total - 1) // PAGE_SIZE
+            logs, total = await list_logs(self.merchant_id, Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE))
+        self.logs = [log_row(log) for log in logs]
+        self.total = total
+        self.loaded = True
+        return any(log["status"] == "pending" for log in logs)
+
+    async def _reload_logs(self):
+        try:
+            pending = await self._fetch_logs()
+        except PaygateError as exc:
+            self.error = exc.description
+            return None
+        self.error = ""
+        return WebhooksState.watch_pending if pending else None
+
+    @rx.event
+    async def load(self):
+        if not self.merchant_id:
+            return None
+        self.config_error = ""
+        self.config_notice = ""
+        self.detail_open = False
+        try:
+            config = await get_config(self.merchant_id)
+        except PaygateError as exc:
+            self.error = exc.description
+            return None
+        self.saved_url = config["webhook_url"] or ""
+        self.webhook_url = self.saved_url
+        self._show_secret(config["webhook_secret"], reveal=False)
+        return await self._reload_logs()
+
+    @rx.event
+    def set_webhook_url(self, value: str):
+        self.webhook_url = value[:2048]
+
+    @rx.event
+    def toggle_secret(self):
+        self._show_secret(self._secret, reveal=not self.secret_revealed)
+
+    @rx.event
+    async def save(self, form: dict):
+        self.config_error = ""
+        self.config_notice = ""
+        if await self._require_merchant() is None:
+            yield rx.redirect(routes.LOGIN, replace=True)
+            return
+        self.saving = True
+        yield
+        try:
+            config = await save_webhook_url(self.merchant_id, self.webhook_url.strip() or None)
+        except PaygateError as exc:
+            self.config_error = exc.description
+            self.saving = False
+            return
+        self.saved_url = config["webhook_url"] or ""
+        self.webhook_url = self.saved_url
+        self.config_notice = "Webhook URL saved." if self.saved_url else "Webhook URL cleared: no events will be sent."
+        self.saving = False
+
+    @rx.event
+    async def regenerate_secret(self):
+        self.config_error = ""
+        self.config_notice = ""
+        if await self._require_merchant() is None:
+            return rx.redirect(routes.LOGIN, replace=True)
+        try:
+            secret = await regenerate_webhook_secret(self.merchant_id)
+        except PaygateError as exc:
+            self.config_error = exc.description
+            return None
+        self._show_secret(secret, reveal=True)
+        self.config_notice = "New signing secret created. Update your receiver: the old secret no longer verifies."
+        return None
+
+    @rx.event
+    async def send_test(self):
+        self.config_error = ""
+        self.config_notice = ""
+        if await self._require_merchant() is None:
+            yield rx.redirect(routes.LOGIN, replace=True)
+            return
+        self.sending_test = True
+        yield
+        try:
+            log_id = await send_test_event(self.merchant_id)
+        except PaygateError as exc:
+            self.config_error = exc.description
+            self.sending_test = False
+            return
+        self.sending_test = False
+        self.config_notice = f"Test event queued (log {log_id})."
+        self.page = 0
+        yield await self._reload_logs()
+
+    @rx.event
+    async def retry(self, log_id: str):
+        if await self._require_merchant() is None:
+            return rx.redirect(routes.LOGIN, replace=True)
+        try:
+            await retry_webhook(log_id, self.merchant_id)
+        except PaygateError as exc:
+            self.error = exc.description
+            return None
+        if self.detail_open and self.detail.get("id") == log_id:
+            await self._load_detail(log_id)
+        events = [rx.toast.info("Retry scheduled", duration=2000)]
+        watch = await self._reload_logs()
+        return [*events, watch] if watch is not None else events
+
+    @rx.event
+    async def next_page(self):
+        if self.has_next:
+            self.page += 1
+        return await self._reload_logs()
+
+    @rx.event
+    async def prev_page(self):
+        self.page = max(0, self.page - 1)
+        return await self._reload_logs()
+
+    @rx.event
+    async def refresh(self):
+        return await self._reload_logs()
+
+    @rx.event(background=True)
+    async def watch_pending(self):
+        async def tick() -> bool:
+            pending = await self._fetch_logs()
+            if self.detail_open and self.detail.get("id"):
+                await self._load_detail(self.detail["id"])
+            return pending
+
+        await self._live_loop(routes.WEBHOOKS, tick, interval=LIVE_SECONDS, max_seconds=LIVE_MAX_SECONDS)
+
+    async def _load_detail(self, log_id: str) -> None:
+        log = await get_log(log_id, self.merchant_id)
+        self.detail = log_row(log)
+        self.detail_attempts = [attempt_row(a) for a in log.get("attempt_history") or []]
+        payload = orjson.dumps(log.get("payload"), option=orjson.OPT_INDENT_2).decode()
+        self.detail_payload = payload[:MAX_PAYLOAD_CHARS]
+
+    @rx.event
+    async def open_log(self, log_id: str):
+        if await self._require_merchant() is None:
+            return rx.redirect(routes.LOGIN, replace=True)
+        try:
+            await self._load_detail(log_id)
+        except PaygateError as exc:
+            self.error = exc.description
+            return None
+        self.detail_open = True
+        return None
+
+    @rx.event
+    def set_detail_open(self, value: bool):
+        self.detail_open = value

@@ -1,0 +1,1 @@
+"""The Paygate domain: no FastAPI, no Reflex."""

@@ -1,0 +1,37 @@
+"""The bell: core code rings for background work; tasks/ decides how (taskiq) it is heard.
+
+The database is the source of truth. A ring that fails (queue down) is logged and dropped:
+the sweeper finds the due row and does the work anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+log = logging.getLogger("paygate.jobs")
+
+
+class JobKind(StrEnum):
+    PROCESS_PAYMENT = "process_payment"
+    PROCESS_REFUND = "process_refund"
+    DELIVER_WEBHOOK = "deliver_webhook"
+
+
+Ringer = Callable[[JobKind, str], Awaitable[None]]
+_ringer: Ringer | None = None
+
+
+def set_ringer(ringer: Ringer | None) -> None:
+    global _ringer
+    _ringer = ringer
+
+
+async def ring(kind: JobKind, job_id: str) -> None:
+    if _ringer is None:
+        return
+    try:
+        await _ringer(kind, job_id)
+    except Exception:  # the sweeper is the safety net
+        log.warning("could not enqueue %s %s; the sweeper will pick it up", kind, job_id, exc_info=True)

@@ -1,0 +1,129 @@
+"""Orders: created → paid. One INSERT … RETURNING per create."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from paygate_app.core.db import get_db, utcnow
+from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.ids import new_order_id
+from paygate_app.core.pagination import Page
+from paygate_app.core.serialize import pick
+
+MIN_AMOUNT = 100
+MAX_AMOUNT = 10**11
+ORDER_FIELDS = ("id", "merchant_id", "amount", "currency", "receipt", "notes", "status", "created_at")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class OrderStatus(StrEnum):
+    CREATED = "created"
+    PAID = "paid"
+
+
+def check_amount(amount: Any, *, minimum: int = MIN_AMOUNT, field: str = "amount") -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise BadRequest(f"{field} must be an integer in paise")
+    if amount < minimum:
+        raise BadRequest(f"{field} must be at least {minimum}")
+    if amount > MAX_AMOUNT:
+        raise BadRequest(f"{field} must be at most {MAX_AMOUNT}")
+    return amount
+
+
+def _check_notes(notes: Any) -> dict:
+    if notes is None:
+        return {}
+    if not isinstance(notes, dict):
+        raise BadRequest("notes must be an object")
+    if len(notes) > 15:
+        raise BadRequest("notes may have at most 15 keys")
+    for key, value in notes.items():
+        if len(key) > 40:
+            raise BadRequest("notes keys may be at most 40 characters")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise BadRequest("notes values must be strings, numbers or booleans")
+        if isinstance(value, str) and len(value) > 256:
+            raise BadRequest("notes values may be at most 256 characters")
+    return notes
+
+
+def order_public(row: dict) -> dict:
+    out = pick(row, ORDER_FIELDS)
+    out["notes"] = orjson.loads(row["notes"]) if row.get("notes") else {}
+    return out
+
+
+async def create_order(
+    *, merchant_id: str, amount: Any, currency: Any = "INR", receipt: Any = None, notes: Any = None
+) -> dict:
+    amount = check_amount(amount)
+    currency = "INR" if currency is None else currency
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise BadRequest("currency must be a 3-letter ISO code such as INR")
+    if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 40):
+        raise BadRequest("receipt must be a string of at most 40 characters")
+    notes_json = orjson.dumps(_check_notes(notes)).decode()
+    now = utcnow()
+    db = await get_db()
+    # Batched with the other creates of this event-loop turn: one round trip and one commit for all.
+    [rows] = await db.script_batched(
+        [
+            (
+                """INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, created_at,
+                       updated_at)
+                   VALUES (:id, :m, :amount, :currency, :receipt, :notes, 'created', :now, :now)
+                   RETURNING id, merchant_id, amount, currency, receipt, notes, status, created_at""",
+                {
+                    "id": new_order_id(),
+                    "m": merchant_id,
+                    "amount": amount,
+                    "currency": currency,
+                    "receipt": receipt,
+                    "notes": notes_json,
+                    "now": now,
+                },
+            )
+        ]
+    )
+    return order_public(rows[0])
+
+
+async def get_order(order_id: str, *, merchant_id: str | None = None) -> dict:
+    """The order; NotFound if unknown or (when merchant_id is given) owned by someone else."""
+    db = await get_db()
+    row = await db.fetch_one(
+        """SELECT o.id, o.merchant_id, o.amount, o.currency, o.receipt, o.notes, o.status, o.created_at,
+                  m.name AS merchant_name
+           FROM orders o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = :id""",
+        {"id": order_id},
+    )
+    if row is None or (merchant_id is not None and row["merchant_id"] != merchant_id):
+        raise NotFound("Order not found")
+    return row
+
+
+async def get_order_public(order_id: str) -> dict:
+    row = await get_order(order_id)
+    return {
+        "id": row["id"],
+        "amount": row["amount"],
+        "currency": row["currency"],
+        "status": row["status"],
+        "merchant_name": row["merchant_name"],
+    }
+
+
+async def list_orders(*, merchant_id: str, page: Page) -> tuple[list[dict], int]:
+    db = await get_db()
+    rows = await db.fetch_all(
+        """SELECT id, merchant_id, amount, currency, receipt, notes, status, created_at FROM orders
+           WHERE merchant_id = :m ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset""",
+        {"m": merchant_id, "limit": page.limit, "offset": page.offset},
+    )
+    total = await db.fetch_one("SELECT COUNT(*) AS n FROM orders WHERE merchant_id = :m", {"m": merchant_id})
+    return [order_public(r) for r in rows], int(total["n"] if total else 0)

@@ -1,0 +1,246 @@
+"""Payments: pending → success | failed, then capture. The transition table is the law.
+
+pending ──(bank ok, order still unpaid)──► success ──capture──► success+captured
+   └──────(bank declined / order paid)──► failed
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from paygate_app.core.db import get_db, utcnow
+from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
+from paygate_app.core.ids import new_payment_id, new_uuid
+from paygate_app.core.jobs import JobKind, ring
+from paygate_app.core.methods import ALWAYS_FAIL_VPA, validate_card, validate_vpa
+from paygate_app.core.orders import OrderStatus
+from paygate_app.core.pagination import Page
+from paygate_app.core.processor import payment_delay_ms
+from paygate_app.core.serialize import pick
+from paygate_app.core.webhooks.events import EventType, build_body, record_events
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class PaymentMethod(StrEnum):
+    UPI = "upi"
+    CARD = "card"
+
+
+TRANSITIONS: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
+    PaymentStatus.PENDING: (PaymentStatus.SUCCESS, PaymentStatus.FAILED),
+    PaymentStatus.SUCCESS: (),
+    PaymentStatus.FAILED: (),
+}
+
+COLUMNS = (
+    "id, order_id, merchant_id, amount, amount_refunded, currency, method, status, captured, force_fail,"
+    " vpa, card_network, card_last4, error_code, error_description, process_after, created_at, updated_at"
+)
+BASE_FIELDS = ("id", "order_id", "amount", "currency", "method")
+TAIL_FIELDS = ("status", "captured", "created_at")
+DETAIL_FIELDS = ("error_code", "error_description", "updated_at", "amount_refunded")
+
+
+def refund_status(row: dict) -> str | None:
+    if not row.get("amount_refunded"):
+        return None
+    return "full" if row["amount_refunded"] >= row["amount"] else "partial"
+
+
+def payment_public(row: dict, *, detail: bool = True) -> dict:
+    """The API shape: method-specific fields, never card number, CVV or expiry."""
+    out = pick(row, BASE_FIELDS)
+    if row["method"] == PaymentMethod.UPI:
+        out["vpa"] = row["vpa"]
+    else:
+        out["card_network"] = row["card_network"]
+        out["card_last4"] = row["card_last4"]
+    out.update(pick(row, TAIL_FIELDS))
+    out["captured"] = bool(row["captured"])
+    if detail:
+        out.update(pick(row, DETAIL_FIELDS))
+        out["refund_status"] = refund_status(row)
+    return out
+
+
+def _check_method(body: dict[str, Any]) -> dict[str, Any]:
+    method = body.get("method")
+    if method == PaymentMethod.UPI:
+        vpa = validate_vpa(body.get("vpa"))
+        return {"method": "upi", "vpa": vpa, "net": None, "l4": None, "ff": vpa.lower() == ALWAYS_FAIL_VPA}
+    if method == PaymentMethod.CARD:
+        card = validate_card(body.get("card"))
+        return {"method": "card", "vpa": None, "net": card.network, "l4": card.last4, "ff": card.always_fails}
+    raise BadRequest("method must be 'upi' or 'card'")
+
+
+_INSERT_PAYMENT = f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
+       status, captured, force_fail, vpa, card_network, card_last4, process_after, created_at, updated_at)
+   SELECT :id, id, merchant_id, amount, 0, currency, :method, 'pending', FALSE, :ff, :vpa, :net, :l4, :due, :now, :now
+   FROM orders WHERE id = :oid AND merchant_id = :m AND status = 'created'
+   RETURNING {COLUMNS}"""
+
+# The outbox rows of a new payment, written only if the merchant has a webhook URL (as record_events).
+_INSERT_CREATED_EVENTS = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
+       payment_id, refund_id, next_retry_at, created_at, updated_at)
+   SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, :pid, NULL, :now, :now, :now
+   FROM (SELECT :id1 AS id, :event1 AS event, :payload1 AS payload
+         UNION ALL SELECT :id2, :event2, :payload2) AS e
+   JOIN merchants m ON m.id = :m
+   WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
+     AND EXISTS (SELECT 1 FROM payments p WHERE p.id = :pid)
+   RETURNING id"""
+
+
+async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
+    """Validate, then in one transaction: check the order, insert the payment, write its events.
+
+    Two round trips: read the order (amount and currency never change), then one script that
+    locks the order, inserts the payment only if the order is still the merchant's and unpaid,
+    and writes the `payment.created` / `payment.pending` outbox rows with the bodies built here
+    (batched with the other creates of this event-loop turn: one commit for all).
+    """
+    order_id = body.get("order_id")
+    if not isinstance(order_id, str) or not order_id:
+        raise BadRequest("order_id is required")
+    checked = _check_method(body)
+    now = utcnow()
+    db = await get_db()
+    if db.dialect != "postgresql":
+        return await _create_payment_tx(db, merchant_id, order_id, checked, now)
+    order = await db.fetch_one(
+        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = :id", {"id": order_id}
+    )
+    if order is None or order["merchant_id"] != merchant_id:
+        raise NotFound("Order not found")
+    if order["status"] != OrderStatus.CREATED:
+        raise BadRequest("Order is already paid")
+    payment_id = new_payment_id()
+    due = now + timedelta(milliseconds=payment_delay_ms())
+    expected = {
+        "id": payment_id, "order_id": order_id, "merchant_id": merchant_id, "amount": order["amount"],
+        "amount_refunded": 0, "currency": order["currency"], "method": checked["method"], "status": "pending",
+        "captured": False, "force_fail": checked["ff"], "vpa": checked["vpa"], "card_network": checked["net"],
+        "card_last4": checked["l4"], "error_code": None, "error_description": None, "process_after": due,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+    public = payment_public(expected)
+    events = {}
+    for n, event in enumerate((EventType.PAYMENT_CREATED, EventType.PAYMENT_PENDING), start=1):
+        events |= {f"id{n}": new_uuid(), f"event{n}": str(event), f"payload{n}": build_body(event, {"payment": public})}
+    locked, inserted, logs = await db.script_batched(
+        [
+            ("SELECT merchant_id, status FROM orders WHERE id = :id" + db.for_update, {"id": order_id}),
+            (_INSERT_PAYMENT, {"id": payment_id, "oid": order_id, "m": merchant_id, "due": due, "now": now, **checked}),
+            (_INSERT_CREATED_EVENTS, {"pid": payment_id, "m": merchant_id, "now": now, **events}),
+        ]
+    )
+    if not inserted:  # lost a race with the order being paid
+        if not locked or locked[0]["merchant_id"] != merchant_id:
+            raise NotFound("Order not found")
+        raise BadRequest("Order is already paid")
+    row = inserted[0]
+    await asyncio.gather(
+        ring(JobKind.PROCESS_PAYMENT, row["id"]), *(ring(JobKind.DELIVER_WEBHOOK, log["id"]) for log in logs)
+    )
+    return row
+
+
+async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now) -> dict:
+    """The same as a transaction of single statements (SQLite: one in-process writer, where a
+    statement costs no round trip but each extra one holds the single connection longer)."""
+    async with db.transaction() as tx:
+        order = await tx.fetch_one(
+            "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = :id" + db.for_update,
+            {"id": order_id},
+        )
+        if order is None or order["merchant_id"] != merchant_id:
+            raise NotFound("Order not found")
+        if order["status"] != OrderStatus.CREATED:
+            raise BadRequest("Order is already paid")
+        row = await tx.fetch_one(
+            f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
+                   status, captured, force_fail, vpa, card_network, card_last4, process_after,
+                   created_at, updated_at)
+               VALUES (:id, :oid, :m, :amount, 0, :cur, :method, 'pending', FALSE, :ff, :vpa, :net, :l4,
+                   :due, :now, :now)
+               RETURNING {COLUMNS}""",
+            {
+                "id": new_payment_id(),
+                "oid": order_id,
+                "m": merchant_id,
+                "amount": order["amount"],
+                "cur": order["currency"],
+                "due": now + timedelta(milliseconds=payment_delay_ms()),
+                "now": now,
+                **checked,
+            },
+        )
+        assert row is not None
+        public = payment_public(row)
+        log_ids = await record_events(
+            tx,
+            merchant_id=merchant_id,
+            events=[(EventType.PAYMENT_CREATED, {"payment": public}), (EventType.PAYMENT_PENDING, {"payment": public})],
+            payment_id=row["id"],
+        )
+    await ring(JobKind.PROCESS_PAYMENT, row["id"])
+    for log_id in log_ids:
+        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    return row
+
+
+async def get_payment(payment_id: str, *, merchant_id: str | None = None) -> dict:
+    db = await get_db()
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM payments WHERE id = :id", {"id": payment_id})
+    if row is None or (merchant_id is not None and row["merchant_id"] != merchant_id):
+        raise NotFound("Payment not found")
+    return row
+
+
+async def list_payments(
+    *, merchant_id: str, page: Page, status: str | None = None, method: str | None = None, search: str | None = None
+) -> tuple[list[dict], int]:
+    where = ["merchant_id = :m"]
+    params: dict[str, Any] = {"m": merchant_id, "limit": page.limit, "offset": page.offset}
+    if status:
+        where.append("status = :status")
+        params["status"] = status
+    if method:
+        where.append("method = :method")
+        params["method"] = method
+    if search:
+        where.append("(id = :q OR order_id = :q)")
+        params["q"] = search.strip()
+    clause = " AND ".join(where)
+    db = await get_db()
+    rows = await db.fetch_all(
+        f"SELECT {COLUMNS} FROM payments WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+        params,
+    )
+    total = await db.fetch_one(f"SELECT COUNT(*) AS n FROM payments WHERE {clause}", params)
+    return rows, int(total["n"] if total else 0)
+
+
+async def capture_payment(*, payment_id: str, merchant_id: str, amount: Any = None) -> dict:
+    row = await get_payment(payment_id, merchant_id=merchant_id)
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount != row["amount"]):
+        raise BadRequest("Capture amount must equal the payment amount (partial capture is not supported)")
+    db = await get_db()
+    updated = await db.fetch_one(
+        f"""UPDATE payments SET captured = TRUE, updated_at = :now
+            WHERE id = :id AND merchant_id = :m AND status = 'success' AND captured = FALSE
+            RETURNING {COLUMNS}""",
+        {"id": payment_id, "m": merchant_id, "now": utcnow()},
+    )
+    if updated is None:
+        raise UnexpectedState("Payment not in capturable state", current=row["status"], allowed=("success",))
+    return updated

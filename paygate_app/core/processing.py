@@ -1,0 +1,200 @@
+"""Worker-side transitions. Each is idempotent: a conditional UPDATE … WHERE status='pending'
+decides the single winner, so a job delivered twice (or run by the sweeper too) changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from paygate_app.core.db import get_db, utcnow
+from paygate_app.core.ids import new_uuid
+from paygate_app.core.jobs import JobKind, ring
+from paygate_app.core.payments import COLUMNS, payment_public
+from paygate_app.core.processor import decide_payment
+from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
+from paygate_app.core.webhooks.events import EventType, build_body, record_events
+
+MAX_WAIT_SECONDS = 60.0
+
+
+async def _wait_until_due(table: str, row_id: str) -> bool:
+    """Sleep until the row's process_after; False if it is no longer pending."""
+    db = await get_db()
+    row = await db.fetch_one(f"SELECT status, process_after FROM {table} WHERE id = :id", {"id": row_id})
+    if row is None or row["status"] != "pending":
+        return False
+    remaining = (row["process_after"] - utcnow()).total_seconds()
+    if remaining > 0:
+        await asyncio.sleep(min(remaining, MAX_WAIT_SECONDS))
+    return True
+
+
+async def process_payment(payment_id: str) -> str | None:
+    """Settle a pending payment with the bank's outcome; returns the new status, None if not ours."""
+    db = await get_db()
+    if db.dialect == "postgresql":
+        return await _process_payment_pg(db, payment_id)
+    return await _process_payment_tx(db, payment_id)
+
+
+async def _process_payment_tx(db, payment_id: str) -> str | None:
+    """The transition as a transaction of single statements (SQLite, one writer at a time)."""
+    if not await _wait_until_due("payments", payment_id):
+        return None
+    log_ids: list[str] = []
+    async with db.transaction() as tx:
+        row = await tx.fetch_one(
+            f"SELECT {COLUMNS} FROM payments WHERE id = :id AND status = 'pending'" + db.for_update, {"id": payment_id}
+        )
+        if row is None:
+            return None
+        outcome = decide_payment(method=row["method"], always_fails=bool(row["force_fail"]))
+        now = utcnow()
+        if outcome.success:
+            paid = await tx.execute(
+                "UPDATE orders SET status = 'paid', updated_at = :now WHERE id = :oid AND status = 'created'",
+                {"oid": row["order_id"], "now": now},
+            )
+            if paid == 0:
+                outcome = type(outcome)(False, *ORDER_ALREADY_PAID)
+        status = "success" if outcome.success else "failed"
+        updated = await tx.fetch_one(
+            f"""UPDATE payments SET status = :status, error_code = :code, error_description = :desc,
+                   updated_at = :now WHERE id = :id AND status = 'pending' RETURNING {COLUMNS}""",
+            {
+                "status": status,
+                "code": outcome.error_code,
+                "desc": outcome.error_description,
+                "now": now,
+                "id": payment_id,
+            },
+        )
+        assert updated is not None
+        event = EventType.PAYMENT_SUCCESS if outcome.success else EventType.PAYMENT_FAILED
+        log_ids = await record_events(
+            tx,
+            merchant_id=row["merchant_id"],
+            events=[(event, {"payment": payment_public(updated)})],
+            payment_id=payment_id,
+        )
+    for log_id in log_ids:
+        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    return status
+
+
+ORDER_ALREADY_PAID = ("PAYMENT_FAILED", "Order has already been paid")
+
+# The same transition as one statement (its own transaction): lock the payment if still pending;
+# mark the order paid if the bank said yes and the order is unpaid; the payment becomes success
+# exactly when that order update happened, failed otherwise; the outbox row is written with the
+# body for the outcome that happened (both are built beforehand from the pending row, which
+# cannot change while pending) if the merchant has a webhook URL.
+_SETTLE_PAYMENT_PG = f"""WITH p AS (
+       SELECT id FROM payments WHERE id = :id AND status = 'pending' FOR UPDATE),
+     o AS (
+       UPDATE orders SET status = 'paid', updated_at = :now
+       WHERE id = :oid AND status = 'created' AND :ok AND EXISTS (SELECT 1 FROM p) RETURNING id),
+     u AS (
+       UPDATE payments SET
+         status = CASE WHEN EXISTS (SELECT 1 FROM o) THEN 'success' ELSE 'failed' END,
+         error_code = CASE WHEN EXISTS (SELECT 1 FROM o) THEN NULL ELSE :code END,
+         error_description = CASE WHEN EXISTS (SELECT 1 FROM o) THEN NULL ELSE :desc END,
+         updated_at = :now
+       WHERE id = :id AND status = 'pending' AND EXISTS (SELECT 1 FROM p)
+       RETURNING {COLUMNS}),
+     l AS (
+       INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
+           payment_id, refund_id, next_retry_at, created_at, updated_at)
+       SELECT :log_id, m.id,
+              CASE WHEN u.status = 'success' THEN :event_ok ELSE :event_failed END,
+              CASE WHEN u.status = 'success' THEN :body_ok ELSE :body_failed END,
+              'pending', 0, m.webhook_url, u.id, NULL, :now, :now, :now
+       FROM u JOIN merchants m ON m.id = u.merchant_id
+       WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
+       RETURNING id)
+SELECT u.*, (SELECT id FROM l) AS log_id FROM u"""
+
+
+async def _process_payment_pg(db, payment_id: str) -> str | None:
+    """Two round trips: read the pending row (and wait until due), then settle in one statement
+    (batched with the other work of this event-loop turn: one commit for all)."""
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM payments WHERE id = :id", {"id": payment_id})
+    if row is None or row["status"] != "pending":
+        return None
+    remaining = (row["process_after"] - utcnow()).total_seconds()
+    if remaining > 0:
+        await asyncio.sleep(min(remaining, MAX_WAIT_SECONDS))
+    outcome = decide_payment(method=row["method"], always_fails=bool(row["force_fail"]))
+    code, desc = ORDER_ALREADY_PAID if outcome.success else (outcome.error_code, outcome.error_description)
+    now = utcnow()
+    ok_row = {**row, "status": "success", "error_code": None, "error_description": None, "updated_at": now}
+    failed_row = {**row, "status": "failed", "error_code": code, "error_description": desc, "updated_at": now}
+    [rows] = await db.script_batched(
+        [
+            (
+                _SETTLE_PAYMENT_PG,
+                {
+                    "id": payment_id,
+                    "oid": row["order_id"],
+                    "ok": outcome.success,
+                    "code": code,
+                    "desc": desc,
+                    "now": now,
+                    "log_id": new_uuid(),
+                    "event_ok": str(EventType.PAYMENT_SUCCESS),
+                    "event_failed": str(EventType.PAYMENT_FAILED),
+                    "body_ok": build_body(EventType.PAYMENT_SUCCESS, {"payment": payment_public(ok_row)}),
+                    "body_failed": build_body(EventType.PAYMENT_FAILED, {"payment": payment_public(failed_row)}),
+                },
+            )
+        ]
+    )
+    updated = rows[0] if rows else None
+    if updated is None:
+        return None
+    if updated["log_id"]:
+        await ring(JobKind.DELIVER_WEBHOOK, updated["log_id"])
+    return updated["status"]
+
+
+async def process_refund(refund_id: str) -> str | None:
+    if not await _wait_until_due("refunds", refund_id):
+        return None
+    db = await get_db()
+    async with db.transaction() as tx:
+        now = utcnow()
+        updated = await tx.fetch_one(
+            f"""UPDATE refunds SET status = 'processed', processed_at = :now, updated_at = :now
+                WHERE id = :id AND status = 'pending' RETURNING {REFUND_COLUMNS}""",
+            {"id": refund_id, "now": now},
+        )
+        if updated is None:
+            return None
+        log_ids = await record_events(
+            tx,
+            merchant_id=updated["merchant_id"],
+            events=[(EventType.REFUND_PROCESSED, {"refund": refund_public(updated)})],
+            payment_id=updated["payment_id"],
+            refund_id=refund_id,
+        )
+    for log_id in log_ids:
+        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    return "processed"
+
+
+async def due_payment_ids(*, slack_seconds: float = 2.0, limit: int = 200) -> list[str]:
+    db = await get_db()
+    rows = await db.fetch_all(
+        "SELECT id FROM payments WHERE status = 'pending' AND process_after < :t ORDER BY process_after LIMIT :n",
+        {"t": utcnow() - timedelta(seconds=slack_seconds), "n": limit},
+    )
+    return [r["id"] for r in rows]
+
+
+async def due_refund_ids(*, slack_seconds: float = 2.0, limit: int = 200) -> list[str]:
+    db = await get_db()
+    rows = await db.fetch_all(
+        "SELECT id FROM refunds WHERE status = 'pending' AND process_after < :t ORDER BY process_after LIMIT :n",
+        {"t": utcnow() - timedelta(seconds=slack_seconds), "n": limit},
+    )
+    return [r["id"] for r in rows]

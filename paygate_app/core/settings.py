@@ -1,0 +1,79 @@
+"""All settings, read once from the environment (seed-compatible names)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_SERVER_KEY = "paygate-dev-server-key-change-me"
+
+
+class Settings(BaseSettings):
+    """Process settings; every field maps to an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(default="")
+    redis_url: str = Field(default="")
+    paygate_port: int = 8000
+    paygate_public_url: str = ""
+    paygate_env: str = "development"
+    # A server-side key for keyed hashes of API secrets and session tokens.
+    paygate_server_key: str = DEV_SERVER_KEY
+
+    test_mode: bool = True
+    test_payment_success: bool = True
+    test_processing_delay: int = 1000  # ms
+    webhook_retry_intervals_test: bool = False
+    upi_success_rate: float = 0.90
+    card_success_rate: float = 0.95
+    processing_delay_min: int = 5000  # ms
+    processing_delay_max: int = 10000
+    refund_delay_min: int = 3000
+    refund_delay_max: int = 5000
+
+    webhook_timeout: float = 5.0
+    webhook_concurrency: int = 64
+    sweeper_interval: float = 1.0  # s
+    stuck_after: float = 30.0  # s a claimed job may run before the sweeper re-queues it
+
+    rate_limit_api_key: str = "100/second"
+    rate_limit_ip: str = "20/second"
+    rate_limit_login_failures: str = "10/15 minutes"  # per email, then locked; "" disables
+    rate_limit_enabled: bool = True
+    max_body_bytes: int = 64 * 1024
+    db_pool_size: int = 10
+
+    seed_test_merchant: bool = True
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to SQLite paygate.db in the project root."""
+        return self.database_url or f"sqlite:///{ROOT / 'paygate.db'}"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.effective_database_url.startswith(("postgres://", "postgresql"))
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @property
+    def webhook_retry_schedule(self) -> list[int]:
+        """Seconds to wait before attempt N (index 0 is the first attempt)."""
+        if self.webhook_retry_intervals_test:
+            return [0, 5, 10, 15, 20]
+        return [0, 60, 300, 1800, 7200]
+
+    def check_production(self) -> None:
+        """Refuse the development server key outside development/test mode."""
+        if self.paygate_env == "production" and self.paygate_server_key == DEV_SERVER_KEY:
+            raise RuntimeError("PAYGATE_SERVER_KEY must be set in production")
+
+
+settings = Settings()

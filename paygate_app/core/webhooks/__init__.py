@@ -1,0 +1,1 @@
+"""Webhooks: events (outbox rows), signing, delivery."""

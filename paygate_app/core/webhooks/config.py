@@ -1,0 +1,105 @@
+"""A merchant's webhook endpoint: URL (validated, SSRF-guarded) and signing secret."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from paygate_app.core.db import get_db, utcnow
+from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.merchants import get_merchant, new_webhook_secret
+from paygate_app.core.settings import settings
+
+MAX_URL_LENGTH = 2048
+RESOLVE_TIMEOUT = 5.0
+
+
+class UrlNotAllowed(BadRequest):
+    """The URL's host is (or resolves to) an address we refuse to call."""
+
+
+def _address_allowed(raw: str) -> bool:
+    ip = ipaddress.ip_address(raw.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    refused = (
+        ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
+    )
+    return ip.is_global and not refused
+
+
+def parse_webhook_url(url: str) -> tuple[str, int]:
+    """(host, port) of a syntactically valid http(s) URL, else BadRequest."""
+    if len(url) > MAX_URL_LENGTH:
+        raise BadRequest(f"webhook_url must be at most {MAX_URL_LENGTH} characters")
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
+        raise BadRequest("webhook_url must not contain whitespace or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise BadRequest("webhook_url is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadRequest("webhook_url must be an http:// or https:// URL")
+    host = parts.hostname
+    if not host:
+        raise BadRequest("webhook_url must include a host")
+    return host, port or (443 if parts.scheme.lower() == "https" else 80)
+
+
+async def check_public_host(host: str, port: int) -> None:
+    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError, UnicodeError):
+        raise UrlNotAllowed(f"webhook_url host {host!r} could not be resolved") from None
+    addresses = {info[4][0] for info in infos}
+    if not addresses or not all(_address_allowed(a) for a in addresses):
+        raise UrlNotAllowed("webhook_url must not point to a loopback, private or reserved address")
+
+
+async def validate_webhook_url(url: str) -> str:
+    host, port = parse_webhook_url(url)
+    if not settings.test_mode:
+        await check_public_host(host, port)
+    return url
+
+
+async def get_config(merchant_id: str) -> dict:
+    """`{webhook_url, webhook_secret}` for the merchant (a cleared URL is None)."""
+    row = await get_merchant(merchant_id)
+    return {"webhook_url": row["webhook_url"] or None, "webhook_secret": row["webhook_secret"]}
+
+
+async def set_webhook_url(merchant_id: str, url: str | None) -> dict:
+    """Set (or with None / "" clear) the webhook URL; returns the new config."""
+    cleaned = url.strip() if url is not None else None
+    if cleaned:
+        cleaned = await validate_webhook_url(cleaned)
+    db = await get_db()
+    row = await db.fetch_one(
+        """UPDATE merchants SET webhook_url = :url, updated_at = :now WHERE id = :id
+           RETURNING webhook_url, webhook_secret""",
+        {"url": cleaned or None, "now": utcnow(), "id": merchant_id},
+    )
+    if row is None:
+        raise NotFound("Merchant not found")
+    return {"webhook_url": row["webhook_url"] or None, "webhook_secret": row["webhook_secret"]}
+
+
+async def regenerate_webhook_secret(merchant_id: str) -> str:
+    """A fresh signing secret; pending and future deliveries are signed with it."""
+    secret = new_webhook_secret()
+    db = await get_db()
+    row = await db.fetch_one(
+        """UPDATE merchants SET webhook_secret = :s, updated_at = :now WHERE id = :id
+           RETURNING id""",
+        {"s": secret, "now": utcnow(), "id": merchant_id},
+    )
+    if row is None:
+        raise NotFound("Merchant not found")
+    return secret

@@ -1,0 +1,368 @@
+"""Webhook delivery: claim → send → record, with the retry schedule kept in the database.
+
+A delivery is a few typed phases (svix-style):
+
+1. claim: a conditional UPDATE leases one due `pending` log (`claimed_until`), so two
+   workers (a queued job and the sweeper, say) never send the same attempt twice;
+2. send: POST the frozen payload bytes, signed with the merchant's current secret, with
+   `webhook-id` = the log id on every attempt; the sender returns a `SendResult`;
+3. record: one transaction appends a `webhook_attempts` row (numbered on across manual
+   retries) and moves the log to `success`, `failed`, or `pending` with `next_retry_at`.
+
+The schedule is data: `settings.webhook_retry_schedule[n]` seconds after the end of
+attempt n, for n = 1..len-1; after the last one fails the log is `failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from paygate_app.core.db import get_db, utcnow
+from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.jobs import JobKind, ring
+from paygate_app.core.settings import settings
+from paygate_app.core.webhooks.config import (
+    check_public_host,
+    get_config,
+    parse_webhook_url,
+    regenerate_webhook_secret,
+    set_webhook_url,
+)
+from paygate_app.core.webhooks.events import EventType, record_events
+from paygate_app.core.webhooks.logs import get_log, list_logs
+from paygate_app.core.webhooks.signing import sign
+
+MAX_BODY_CHARS = 2048
+MAX_ERROR_CHARS = 255
+USER_AGENT = "Paygate-Webhooks/1.0"
+
+
+def retry_schedule() -> list[float]:
+    """Seconds to wait before an attempt, indexed by the attempts already made (0 = first)."""
+    return list(settings.webhook_retry_schedule)
+
+
+def max_attempts() -> int:
+    return len(retry_schedule())
+
+
+def claim_seconds() -> float:
+    """How long a claim holds: comfortably longer than one send."""
+    return max(30.0, settings.webhook_timeout * 2 + 10)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: str
+    merchant_id: str
+    url: str
+    payload: str
+    attempts: int
+    claimed_until: datetime
+    webhook_secret: str | None = None  # the merchant's secret at claim time (read in the same statement)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    response_code: int | None
+    error: str | None
+    response_body: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.response_code is not None and 200 <= self.response_code < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.response_code == 410
+
+
+# --- the HTTP client: one keep-alive pool per event loop -------------------------------
+# aiohttp, not httpx: measured on this machine, httpx (httpcore's pool) costs 1.4-4.7 ms of CPU
+# per POST at 16-64 concurrent sends, aiohttp 0.08-0.18 ms; delivery is the workers' hot path.
+
+
+@dataclass
+class _Sender:
+    loop: asyncio.AbstractEventLoop
+    client: aiohttp.ClientSession
+    slots: asyncio.Semaphore
+
+
+_sender: _Sender | None = None
+
+
+def _get_sender() -> _Sender:
+    global _sender
+    loop = asyncio.get_running_loop()
+    if _sender is None or _sender.loop is not loop or _sender.client.closed:
+        size = max(1, settings.webhook_concurrency)
+        client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=size),
+            timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout),
+            headers={"User-Agent": USER_AGENT},
+        )
+        _sender = _Sender(loop=loop, client=client, slots=asyncio.Semaphore(size))
+    return _sender
+
+
+async def close_http_client() -> None:
+    """Close this loop's delivery client (shutdown, tests)."""
+    global _sender
+    sender, _sender = _sender, None
+    if sender is not None and sender.loop is asyncio.get_running_loop():
+        await sender.client.close()
+
+
+def _clip(text: str, limit: int) -> str:
+    return text.replace("\x00", "")[:limit]
+
+
+async def _read_some(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        chunk = await response.content.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)[:limit]
+
+
+async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+    """POST one attempt (redirects not followed); never raises for anything the receiver or network does."""
+    started = time.perf_counter()
+    code: int | None = None
+    text: str | None = None
+    error: str | None = None
+    try:
+        if not settings.test_mode:
+            await check_public_host(*parse_webhook_url(url))
+        async with asyncio.timeout(settings.webhook_timeout):
+            async with client.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                code = response.status
+                raw = await _read_some(response, MAX_BODY_CHARS * 4)
+                text = _clip(raw.decode("utf-8", errors="replace"), MAX_BODY_CHARS)
+    except TimeoutError:  # asyncio's and aiohttp's timeouts alike
+        error = f"Timed out after {settings.webhook_timeout:g}s"
+    except BadRequest as exc:
+        error = f"Refused: {exc.description}"
+    except aiohttp.ClientError as exc:
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # a bad URL or anything else: an attempt that failed, not a crash
+        error = f"{type(exc).__name__}: {exc}"
+    if code is not None and error is None and not 200 <= code < 300:
+        error = f"HTTP {code}" + (" Gone: receiver asked us to stop retrying" if code == 410 else "")
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return SendResult(
+        response_code=code,
+        error=_clip(error, MAX_ERROR_CHARS) if error else None,
+        response_body=text,
+        duration_ms=duration_ms,
+    )
+
+
+# --- phases ---------------------------------------------------------------------------
+
+
+async def claim(log_id: str) -> Claimed | None:
+    """Lease a due pending log for one attempt; None if it is not due, done or taken."""
+    db = await get_db()
+    now = utcnow()
+    until = now + timedelta(seconds=claim_seconds())
+    # Batched with the other claims and records of this event-loop turn: one commit for all.
+    [rows] = await db.script_batched(
+        [
+            (
+                """UPDATE webhook_logs SET claimed_until = :until
+                   WHERE id = :id AND status = 'pending' AND next_retry_at <= :now
+                     AND (claimed_until IS NULL OR claimed_until < :now)
+                   RETURNING id, merchant_id, url, payload, attempts,
+                     (SELECT m.webhook_secret FROM merchants m WHERE m.id = webhook_logs.merchant_id)
+                       AS webhook_secret""",
+                {"id": log_id, "now": now, "until": until},
+            )
+        ]
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return Claimed(
+        id=row["id"],
+        merchant_id=row["merchant_id"],
+        url=row["url"],
+        payload=row["payload"],
+        attempts=int(row["attempts"]),
+        claimed_until=until,
+        webhook_secret=row["webhook_secret"],
+    )
+
+
+def _next_state(attempts_done: int, result: SendResult, end: datetime) -> tuple[str, datetime | None]:
+    if result.ok:
+        return "success", None
+    if result.gone or attempts_done >= max_attempts():
+        return "failed", None
+    return "pending", end + timedelta(seconds=retry_schedule()[attempts_done])
+
+
+async def record(job: Claimed, result: SendResult, *, started_at: datetime) -> str:
+    """Append the attempt and move the log on, in one transaction; returns the log status.
+
+    One round trip: lock the log, append the attempt numbered after the last one (read after
+    the lock), move the log if our claim still holds; batched with the other claims and records
+    of this event-loop turn (one commit for all; on a failure each runs again alone).
+    """
+    end = utcnow()
+    attempts_done = job.attempts + 1
+    status, next_retry_at = _next_state(attempts_done, result, end)
+    db = await get_db()
+    current, _, moved = await db.script_batched(
+        [
+            ("SELECT status, claimed_until FROM webhook_logs WHERE id = :id" + db.for_update, {"id": job.id}),
+            (
+                """INSERT INTO webhook_attempts (log_id, attempt, response_code, error,
+                       response_body, duration_ms, created_at)
+                   SELECT :id, COALESCE(MAX(attempt), 0) + 1, :code, :error, :body, :ms, :at
+                   FROM webhook_attempts WHERE log_id = :id""",
+                {
+                    "id": job.id,
+                    "code": result.response_code,
+                    "error": result.error,
+                    "body": result.response_body,
+                    "ms": result.duration_ms,
+                    "at": started_at,
+                },
+            ),
+            # Fenced by our claim: a manual retry in the meantime owns the log now.
+            (
+                """UPDATE webhook_logs SET status = :status, attempts = :attempts,
+                       last_attempt_at = :started, response_code = :code,
+                       next_retry_at = :next, claimed_until = NULL, updated_at = :end
+                   WHERE id = :id AND claimed_until = :claim RETURNING id""",
+                {
+                    "status": status,
+                    "attempts": attempts_done,
+                    "started": started_at,
+                    "code": result.response_code,
+                    "next": next_retry_at,
+                    "end": end,
+                    "id": job.id,
+                    "claim": job.claimed_until,
+                },
+            ),
+        ]
+    )
+    if not moved:
+        return current[0]["status"] if current else status
+    return status
+
+
+async def deliver_webhook(log_id: str) -> str | None:
+    """One delivery attempt if the log is due and unclaimed; returns the new status or None."""
+    sender = _get_sender()
+    async with sender.slots:
+        job = await claim(log_id)
+        if job is None:
+            return None
+        secret = job.webhook_secret
+        if secret is None:
+            db = await get_db()
+            merchant = await db.fetch_one(
+                "SELECT webhook_secret FROM merchants WHERE id = :id", {"id": job.merchant_id}
+            )
+            secret = merchant["webhook_secret"]
+        started_at = utcnow()
+        body = job.payload.encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        headers |= sign(body, secret, msg_id=job.id, timestamp=int(time.time()))
+        result = await send(sender.client, job.url, body, headers)
+        return await record(job, result, started_at=started_at)
+
+
+async def due_webhook_ids(limit: int = 200) -> list[str]:
+    """Pending logs whose next attempt is due and that nobody holds a claim on."""
+    db = await get_db()
+    now = utcnow()
+    rows = await db.fetch_all(
+        """SELECT id FROM webhook_logs
+           WHERE status = 'pending' AND next_retry_at <= :now
+             AND (claimed_until IS NULL OR claimed_until < :now)
+           ORDER BY next_retry_at LIMIT :n"""
+        + db.skip_locked,
+        {"now": now, "n": limit},
+    )
+    return [r["id"] for r in rows]
+
+
+# --- merchant actions -----------------------------------------------------------------
+
+
+async def retry_webhook(log_id: str, merchant_id: str) -> str:
+    """Manual retry of any log: attempts reset, delivery now, same id; history is kept.
+
+    The log is re-pointed at the merchant's current webhook URL when one is set, so a
+    merchant who fixed their endpoint can replay failed events to it.
+    """
+    db = await get_db()
+    now = utcnow()
+    row = await db.fetch_one(
+        """UPDATE webhook_logs SET status = 'pending', attempts = 0, next_retry_at = :now,
+               claimed_until = NULL, updated_at = :now,
+               url = COALESCE((SELECT m.webhook_url FROM merchants m
+                               WHERE m.id = webhook_logs.merchant_id
+                                 AND m.webhook_url IS NOT NULL AND m.webhook_url <> ''), url)
+           WHERE id = :id AND merchant_id = :m RETURNING id""",
+        {"id": log_id, "m": merchant_id, "now": now},
+    )
+    if row is None:
+        raise NotFound("Webhook log not found")
+    await ring(JobKind.DELIVER_WEBHOOK, row["id"])
+    return row["id"]
+
+
+async def send_test_event(merchant_id: str) -> str:
+    """Queue a `webhook.test` event to the configured URL; returns its log id."""
+    db = await get_db()
+    async with db.transaction() as tx:
+        ids = await record_events(
+            tx,
+            merchant_id=merchant_id,
+            events=[
+                (
+                    EventType.WEBHOOK_TEST,
+                    {"message": "Test webhook from Paygate", "merchant_id": merchant_id},
+                )
+            ],
+        )
+    if not ids:
+        raise BadRequest("No webhook URL configured")
+    await ring(JobKind.DELIVER_WEBHOOK, ids[0])
+    return ids[0]
+
+
+# Convenience re-exports: the whole webhook surface from one module.
+__all__ = [
+    "Claimed",
+    "SendResult",
+    "claim",
+    "close_http_client",
+    "deliver_webhook",
+    "due_webhook_ids",
+    "get_config",
+    "get_log",
+    "list_logs",
+    "record",
+    "regenerate_webhook_secret",
+    "retry_schedule",
+    "retry_webhook",
+    "send",
+    "send_test_event",
+    "set_webhook_url",
+]

@@ -1,0 +1,11 @@
+"""The Reflex app: pages, our FastAPI routes in front, and the lifespan. Nothing else."""
+
+import reflex as rx
+
+from api.app import build_api
+from paygate_app.lifespan import paygate_lifespan
+from paygate_app.pages import add_pages
+
+app = rx.App(api_transformer=build_api())
+app.register_lifespan_task(paygate_lifespan)
+add_pages(app)

@@ -1,0 +1,11 @@
+"""Route constants for every page."""
+
+LOGIN = "/login"
+REGISTER = "/register"
+DASHBOARD = "/dashboard"
+TRANSACTIONS = "/dashboard/transactions"
+REFUNDS = "/dashboard/refunds"
+WEBHOOKS = "/dashboard/webhooks"
+DOCS = "/dashboard/docs"
+STORE = "/store"
+CHECKOUT = "/checkout"

@@ -1,0 +1,1 @@
+"""Taskiq broker and tasks: each task takes an id and calls the core."""

@@ -1,0 +1,60 @@
+"""What a worker runs besides tasks: the database, the heartbeat and the sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+
+from taskiq import TaskiqState
+
+from paygate_app.core import heartbeat
+from paygate_app.core.db import close_db, get_db
+from paygate_app.core.jobs import set_ringer
+from tasks.sweeper import run_sweeper
+
+HEARTBEAT_SECONDS = 2.0
+
+
+async def _beat_forever(name: str, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await heartbeat.beat(name)
+        except Exception:
+            pass
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
+        except TimeoutError:
+            pass
+
+
+async def start_worker_runtime(state: TaskiqState) -> None:
+    from tasks.jobs import ring_taskiq
+
+    await get_db()
+    set_ringer(ring_taskiq)
+    name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    stop = asyncio.Event()
+    state.paygate_worker = name
+    state.paygate_stop = stop
+    state.paygate_tasks = [
+        asyncio.create_task(_beat_forever(name, stop)),
+        asyncio.create_task(run_sweeper(stop)),
+    ]
+
+
+async def stop_worker_runtime(state: TaskiqState) -> None:
+    stop: asyncio.Event | None = getattr(state, "paygate_stop", None)
+    if stop is None:
+        return
+    stop.set()
+    await asyncio.gather(*state.paygate_tasks, return_exceptions=True)
+    try:
+        await heartbeat.forget(state.paygate_worker)
+    except Exception:
+        pass
+    from paygate_app.core.webhooks.delivery import close_http_client
+
+    await close_http_client()
+    await close_db()

@@ -1,0 +1,190 @@
+"""Every cap on client input answers 400 in the contract's error shape, before anything is written."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from api.security import MAX_JSON_DEPTH
+from tests.api.helpers import FUTURE_YEAR, VISA, make_order, paid_payment
+
+
+def assert_400(r: httpx.Response, code: str = "BAD_REQUEST_ERROR") -> str:
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "description"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in r.text
+    return body["error"]["description"]
+
+
+def card(**overrides) -> dict:
+    return {
+        "number": VISA,
+        "expiry_month": 12,
+        "expiry_year": FUTURE_YEAR,
+        "cvv": "123",
+        "holder_name": "A",
+        **overrides,
+    }
+
+
+async def orders_total(client: httpx.AsyncClient) -> int:
+    return (await client.get("/api/v1/orders")).json()["total"]
+
+
+async def test_body_over_64_kib_is_400(client: httpx.AsyncClient):
+    r = await client.post(
+        "/api/v1/orders",
+        content=b'{"amount": 500, "receipt": "' + b"a" * 70_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert "larger than" in assert_400(r)
+    assert await orders_total(client) == 0
+
+
+async def test_streamed_body_over_64_kib_without_length_is_400(client: httpx.AsyncClient):
+    async def chunks():
+        yield b'{"amount": 500, "receipt": "'
+        for _ in range(40):
+            yield b"a" * 2048
+        yield b'"}'
+
+    r = await client.post("/api/v1/orders", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "larger than" in assert_400(r)
+
+
+async def test_json_nested_deeper_than_the_cap_is_400(client: httpx.AsyncClient):
+    deep = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
+    r = await client.post(
+        "/api/v1/orders",
+        content=f'{{"amount": 500, "notes": {{"a": {deep}}}}}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert "nested" in assert_400(r)
+
+
+async def test_json_nested_to_the_recursion_limit_is_400(client: httpx.AsyncClient):
+    r = await client.post(
+        "/api/v1/orders", content="[" * 30_000 + "]" * 30_000, headers={"Content-Type": "application/json"}
+    )
+    assert "nested" in assert_400(r)
+
+
+@pytest.mark.parametrize("value", ["a\u0000b", "\ud800"])
+async def test_nul_and_lone_surrogates_in_strings_are_400(client: httpx.AsyncClient, value: str):
+    import json
+
+    r = await client.post(
+        "/api/v1/orders",
+        content=json.dumps({"amount": 500, "receipt": value}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_400(r)
+    r = await client.post(
+        "/api/v1/orders",
+        content=json.dumps({"amount": 500, "notes": {value: "x"}}),
+        headers={"Content-Type": "application/json"},
+    )
+    assert_400(r)
+    assert await orders_total(client) == 0
+
+
+async def test_nul_in_path_or_query_is_400(client: httpx.AsyncClient):
+    assert_400(await client.get("/api/v1/orders/order_%00abc"))
+    assert_400(await client.get("/api/v1/refunds?payment_id=pay_%00"))
+
+
+@pytest.mark.parametrize("amount", [10**11 + 1, 10**30, int("9" * 100), -1, 0, 99, "500", 500.0, True, None])
+async def test_order_amount_outside_bounds_or_not_an_integer_is_400(client: httpx.AsyncClient, amount):
+    assert_400(await client.post("/api/v1/orders", json={"amount": amount}))
+
+
+async def test_order_amount_at_the_maximum_is_accepted(client: httpx.AsyncClient):
+    r = await client.post("/api/v1/orders", json={"amount": 10**11})
+    assert r.status_code == 201 and r.json()["amount"] == 10**11
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"receipt": "r" * 41},
+        {"currency": "INRR"},
+        {"notes": {f"k{i}": "v" for i in range(16)}},
+        {"notes": {"k" * 41: "v"}},
+        {"notes": {"k": "v" * 257}},
+        {"notes": {"k": {"nested": 1}}},
+        {"notes": {"k": [1, 2]}},
+        {"notes": {"k": 2**63}},
+    ],
+    ids=[
+        "receipt",
+        "currency",
+        "notes-keys",
+        "notes-key-length",
+        "notes-value-length",
+        "notes-object",
+        "notes-list",
+        "notes-bigint",
+    ],
+)
+async def test_order_string_and_notes_caps_are_400(client: httpx.AsyncClient, body: dict):
+    assert_400(await client.post("/api/v1/orders", json={"amount": 500, **body}))
+    assert await orders_total(client) == 0
+
+
+async def test_nan_in_notes_is_400(client: httpx.AsyncClient):
+    r = await client.post(
+        "/api/v1/orders", content='{"amount": 500, "notes": {"k": NaN}}', headers={"Content-Type": "application/json"}
+    )
+    assert_400(r)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"method": "card", "card": card(holder_name="h" * 101)},
+        {"method": "upi", "vpa": "a" * 250 + "@upi00"},
+        {"method": "upi", "vpa": "x@upi", "order_id": "o" * 65},
+    ],
+    ids=["holder_name", "vpa", "order_id"],
+)
+async def test_payment_string_caps_are_400(client: httpx.AsyncClient, body: dict):
+    order = await make_order(client)
+    assert_400(await client.post("/api/v1/payments", json={"order_id": order["id"], **body}))
+    assert (await client.get("/api/v1/payments")).json()["total"] == 0
+
+
+async def test_refund_reason_and_amount_caps_are_400(client: httpx.AsyncClient):
+    payment = await paid_payment(client)
+    url = f"/api/v1/payments/{payment['id']}/refunds"
+    assert_400(await client.post(url, json={"amount": 100, "reason": "r" * 256}))
+    assert_400(await client.post(url, json={"amount": 10**11 + 1}))
+    assert_400(await client.post("/api/v1/refunds", json={"payment_id": payment["id"], "amount": 0}))
+    assert (await client.get("/api/v1/refunds")).json()["total"] == 0
+
+
+async def test_idempotency_key_longer_than_255_is_400(client: httpx.AsyncClient):
+    r = await client.post("/api/v1/orders", json={"amount": 500}, headers={"Idempotency-Key": "k" * 256})
+    assert_400(r)
+    assert await orders_total(client) == 0
+
+
+async def test_list_limit_is_clamped_and_negative_values_are_400(client: httpx.AsyncClient):
+    for _ in range(3):
+        await make_order(client)
+    body = (await client.get("/api/v1/orders", params={"limit": 10**12})).json()
+    assert body["limit"] == 100 and len(body["data"]) == 3
+    assert_400(await client.get("/api/v1/orders", params={"limit": -1}))
+    assert_400(await client.get("/api/v1/payments", params={"offset": -5}))
+    assert_400(await client.get("/api/v1/refunds", params={"offset": 10**10}))
+    assert_400(await client.get("/api/v1/orders", params={"limit": "ten"}))
+
+
+async def test_unknown_list_filter_value_is_400(client: httpx.AsyncClient):
+    assert_400(await client.get("/api/v1/payments", params={"status": "x" * 5000}))
+
+
+async def test_oversized_credentials_are_401_not_500(anon: httpx.AsyncClient):
+    r = await anon.get("/api/v1/orders", headers={"X-Api-Key": "k" * 5000, "X-Api-Secret": "s" * 5000})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "AUTHENTICATION_ERROR"
