@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paygate_app import routes
 from paygate_app.components.dates import format_time, format_time_short
 from paygate_app.components.money import format_inr, paise_to_rupees_text, parse_rupees
+from paygate_app.components.paging import PAGE_SIZE, PagedMixin
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 from paygate_app.core.payments import get_payment, list_payments
 from paygate_app.core.refunds import create_refund, list_refunds
 from paygate_app.state import AuthState
 
-PAGE_SIZE = 10
-LIVE_SECONDS = 2.0
-LIVE_MAX_SECONDS = 120.0  # pending payments settle within seconds; stop watching after two minutes
 STATUSES = (("all", "All statuses"), ("pending", "Pending"), ("success", "Success"), ("failed", "Failed"))
 METHODS = (("all", "All methods"), ("upi", "UPI"), ("card", "Card"))
 MAX_SEARCH = 64
@@ -52,17 +52,17 @@ def refund_row(row: dict) -> dict[str, str]:
     }
 
 
-class TransactionsState(AuthState):
+class TransactionsState(PagedMixin, AuthState):
+    live_route: ClassVar[str] = routes.TRANSACTIONS
+    live_max_seconds: ClassVar[float] = 120.0  # pending payments settle within seconds; stop watching after two minutes
+    empty_summary: ClassVar[str] = "No payments"
+
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 0
     status_filter: str = "all"
     method_filter: str = "all"
     search: str = ""
     search_input: str = ""
-    loaded: bool = False
     loading: bool = False
-    error: str = ""
     # Detail panel
     detail_open: bool = False
     detail: dict[str, str] = {}
@@ -79,22 +79,6 @@ class TransactionsState(AuthState):
         return max(1, -(-self.total // PAGE_SIZE))
 
     @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
-
-    @rx.var
-    def summary(self) -> str:
-        if not self.total:
-            return "No payments"
-        first = self.page * PAGE_SIZE + 1
-        last = min(self.total, (self.page + 1) * PAGE_SIZE)
-        return f"Showing {first}–{last} of {self.total}"
-
-    @rx.var
     def filtered(self) -> bool:
         return self.status_filter != "all" or self.method_filter != "all" or bool(self.search)
 
@@ -102,39 +86,24 @@ class TransactionsState(AuthState):
     def refundable_text(self) -> str:
         return format_inr(self.refundable_paise)
 
-    async def _fetch(self) -> bool:
-        """Load the current page; True while some shown payment is still pending."""
-        merchant_id = self.merchant_id
-        rows, total = await list_payments(
-            merchant_id=merchant_id,
-            page=Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE),
+    async def _query(self, page: Page) -> tuple[list[dict], int]:
+        return await list_payments(
+            merchant_id=self.merchant_id,
+            page=page,
             status=None if self.status_filter == "all" else self.status_filter,
             method=None if self.method_filter == "all" else self.method_filter,
             search=self.search or None,
         )
-        if not rows and total and self.page > 0:  # the page emptied under us: go to the last one
-            self.page = (total - 1) // PAGE_SIZE
-            rows, total = await list_payments(
-                merchant_id=merchant_id,
-                page=Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE),
-                status=None if self.status_filter == "all" else self.status_filter,
-                method=None if self.method_filter == "all" else self.method_filter,
-                search=self.search or None,
-            )
-        self.rows = [payment_row(r) for r in rows]
-        self.total = total
-        self.loaded = True
-        self.error = ""
-        return any(r["status"] == "pending" for r in rows)
 
-    async def _reload(self):
-        """Fetch, then keep watching while something shown is pending."""
-        try:
-            pending = await self._fetch()
-        except PaygateError as exc:
-            self.error = exc.description
-            return None
-        return TransactionsState.watch_pending if pending else None
+    def _show(self, rows: list[dict]) -> None:
+        self.rows = [payment_row(r) for r in rows]
+        self.error = ""
+
+    async def _tick(self) -> bool:
+        pending = await self._fetch()
+        if self.detail_open and self.detail.get("id"):
+            await self._load_detail(self.detail["id"], keep_form=True)
+        return pending
 
     @rx.event
     async def load(self):
@@ -173,31 +142,6 @@ class TransactionsState(AuthState):
         self.search_input = ""
         self.page = 0
         return await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return await self._reload()
-
-    @rx.event
-    async def refresh(self):
-        return await self._reload()
-
-    @rx.event(background=True)
-    async def watch_pending(self):
-        async def tick() -> bool:
-            pending = await self._fetch()
-            if self.detail_open and self.detail.get("id"):
-                await self._load_detail(self.detail["id"], keep_form=True)
-            return pending
-
-        await self._live_loop(routes.TRANSACTIONS, tick, interval=LIVE_SECONDS, max_seconds=LIVE_MAX_SECONDS)
 
     # --- detail panel ----------------------------------------------------------------
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import orjson
 import reflex as rx
 
 from paygate_app import routes
 from paygate_app.components.dates import format_time, format_time_short
+from paygate_app.components.paging import PagedMixin
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 from paygate_app.core.webhooks.config import get_config, regenerate_webhook_secret
@@ -15,9 +18,6 @@ from paygate_app.core.webhooks.delivery import retry_webhook, send_test_event
 from paygate_app.core.webhooks.logs import get_log, list_logs
 from paygate_app.state import AuthState
 
-PAGE_SIZE = 10
-LIVE_SECONDS = 2.0
-LIVE_MAX_SECONDS = 300.0  # test-mode retries finish within a minute; production ones take hours
 MAX_PAYLOAD_CHARS = 20_000
 
 
@@ -54,7 +54,11 @@ def attempt_row(attempt: dict) -> dict[str, str]:
     }
 
 
-class WebhooksState(AuthState):
+class WebhooksState(PagedMixin, AuthState):
+    live_route: ClassVar[str] = routes.WEBHOOKS
+    live_max_seconds: ClassVar[float] = 300.0  # test-mode retries finish within a minute; production ones take hours
+    empty_summary: ClassVar[str] = "No deliveries"
+
     webhook_url: str = ""  # the input
     saved_url: str = ""
     _secret: str = ""
@@ -65,55 +69,28 @@ class WebhooksState(AuthState):
     saving: bool = False
     sending_test: bool = False
     logs: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 0
-    loaded: bool = False
-    error: str = ""
     # Attempt detail
     detail_open: bool = False
     detail: dict[str, str] = {}
     detail_attempts: list[dict[str, str]] = []
     detail_payload: str = ""
 
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
-
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
-
-    @rx.var
-    def summary(self) -> str:
-        if not self.total:
-            return "No deliveries"
-        first = self.page * PAGE_SIZE + 1
-        return f"Showing {first}–{min(self.total, (self.page + 1) * PAGE_SIZE)} of {self.total}"
-
     def _show_secret(self, secret: str, *, reveal: bool) -> None:
         self._secret = secret
         self.secret_revealed = reveal
         self.secret_display = secret if reveal else mask_webhook_secret(secret)
 
-    async def _fetch_logs(self) -> bool:
-        """Load the current page of logs; True while one of them is still pending."""
-        logs, total = await list_logs(self.merchant_id, Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE))
-        if not logs and total and self.page > 0:
-            self.page = (total - 1) // PAGE_SIZE
-            logs, total = await list_logs(self.merchant_id, Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE))
-        self.logs = [log_row(log) for log in logs]
-        self.total = total
-        self.loaded = True
-        return any(log["status"] == "pending" for log in logs)
+    async def _query(self, page: Page) -> tuple[list[dict], int]:
+        return await list_logs(self.merchant_id, page)
 
-    async def _reload_logs(self):
-        try:
-            pending = await self._fetch_logs()
-        except PaygateError as exc:
-            self.error = exc.description
-            return None
-        self.error = ""
-        return WebhooksState.watch_pending if pending else None
+    def _show(self, rows: list[dict]) -> None:
+        self.logs = [log_row(log) for log in rows]
+
+    async def _tick(self) -> bool:
+        pending = await self._fetch()
+        if self.detail_open and self.detail.get("id"):
+            await self._load_detail(self.detail["id"])
+        return pending
 
     @rx.event
     async def load(self):
@@ -130,7 +107,7 @@ class WebhooksState(AuthState):
         self.saved_url = config["webhook_url"] or ""
         self.webhook_url = self.saved_url
         self._show_secret(config["webhook_secret"], reveal=False)
-        return await self._reload_logs()
+        return await self._reload()
 
     @rx.event
     def set_webhook_url(self, value: str):
@@ -193,7 +170,7 @@ class WebhooksState(AuthState):
         self.sending_test = False
         self.config_notice = f"Test event queued (log {log_id})."
         self.page = 0
-        yield await self._reload_logs()
+        yield await self._reload()
 
     @rx.event
     async def retry(self, log_id: str):
@@ -207,33 +184,8 @@ class WebhooksState(AuthState):
         if self.detail_open and self.detail.get("id") == log_id:
             await self._load_detail(log_id)
         events = [rx.toast.info("Retry scheduled", duration=2000)]
-        watch = await self._reload_logs()
+        watch = await self._reload()
         return [*events, watch] if watch is not None else events
-
-    @rx.event
-    async def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return await self._reload_logs()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return await self._reload_logs()
-
-    @rx.event
-    async def refresh(self):
-        return await self._reload_logs()
-
-    @rx.event(background=True)
-    async def watch_pending(self):
-        async def tick() -> bool:
-            pending = await self._fetch_logs()
-            if self.detail_open and self.detail.get("id"):
-                await self._load_detail(self.detail["id"])
-            return pending
-
-        await self._live_loop(routes.WEBHOOKS, tick, interval=LIVE_SECONDS, max_seconds=LIVE_MAX_SECONDS)
 
     async def _load_detail(self, log_id: str) -> None:
         log = await get_log(log_id, self.merchant_id)

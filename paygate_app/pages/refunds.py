@@ -2,93 +2,40 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from paygate_app import routes
 from paygate_app.components.badges import status_badge
 from paygate_app.components.layout import dashboard_layout
+from paygate_app.components.paging import PagedMixin
 from paygate_app.components.table import cell, data_table, pager
 from paygate_app.components.transactions_state import refund_row
 from paygate_app.components.ui import empty_state, info_callout, loading_state, mono, page_header, tid
-from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 from paygate_app.core.refunds import list_refunds
 from paygate_app.state import AuthState
 
-PAGE_SIZE = 10
-LIVE_SECONDS = 2.0
-LIVE_MAX_SECONDS = 120.0
 
+class RefundsState(PagedMixin, AuthState):
+    live_route: ClassVar[str] = routes.REFUNDS
+    empty_summary: ClassVar[str] = "No refunds"
 
-class RefundsState(AuthState):
     rows: list[dict[str, str]] = []
-    total: int = 0
-    page: int = 0
-    loaded: bool = False
-    error: str = ""
 
-    @rx.var
-    def has_prev(self) -> bool:
-        return self.page > 0
+    async def _query(self, page: Page) -> tuple[list[dict], int]:
+        return await list_refunds(merchant_id=self.merchant_id, page=page)
 
-    @rx.var
-    def has_next(self) -> bool:
-        return (self.page + 1) * PAGE_SIZE < self.total
-
-    @rx.var
-    def summary(self) -> str:
-        if not self.total:
-            return "No refunds"
-        first = self.page * PAGE_SIZE + 1
-        return f"Showing {first}–{min(self.total, (self.page + 1) * PAGE_SIZE)} of {self.total}"
-
-    async def _fetch(self) -> bool:
-        rows, total = await list_refunds(
-            merchant_id=self.merchant_id, page=Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE)
-        )
-        if not rows and total and self.page > 0:
-            self.page = (total - 1) // PAGE_SIZE
-            rows, total = await list_refunds(
-                merchant_id=self.merchant_id, page=Page(limit=PAGE_SIZE, offset=self.page * PAGE_SIZE)
-            )
+    def _show(self, rows: list[dict]) -> None:
         self.rows = [refund_row(r) for r in rows]
-        self.total = total
-        self.loaded = True
         self.error = ""
-        return any(r["status"] == "pending" for r in rows)
-
-    async def _reload(self):
-        try:
-            pending = await self._fetch()
-        except PaygateError as exc:
-            self.error = exc.description
-            return None
-        return RefundsState.watch_pending if pending else None
 
     @rx.event
     async def load(self):
         if not self.merchant_id:
             return None
         return await self._reload()
-
-    @rx.event
-    async def next_page(self):
-        if self.has_next:
-            self.page += 1
-        return await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        self.page = max(0, self.page - 1)
-        return await self._reload()
-
-    @rx.event
-    async def refresh(self):
-        return await self._reload()
-
-    @rx.event(background=True)
-    async def watch_pending(self):
-        await self._live_loop(routes.REFUNDS, self._fetch, interval=LIVE_SECONDS, max_seconds=LIVE_MAX_SECONDS)
 
 
 def refund_table_row(row: rx.Var) -> rx.Component:
