@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.fast_lane import FastLane
 from api.metrics import MetricsMiddleware
 from api.responses import error_body, error_response, json_response
 from api.routes import merchants, metrics, ops, orders, payments, refunds, sdk, webhooks
@@ -69,6 +70,7 @@ def build_api() -> FastAPI:
     async def unknown_api_route(path: str):
         return json_response(error_body("NOT_FOUND_ERROR", f"No route /api/{path}"), 404)
 
+    api.add_middleware(FastLane)  # inside the guard: its checks run first
     api.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes)
     api.add_middleware(MetricsMiddleware)
     # Outermost: every response, including the guard's refusals and the mounted Reflex pages.

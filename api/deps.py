@@ -32,12 +32,17 @@ async def current_merchant(
     api_secret: Annotated[str | None, Security(API_SECRET)] = None,
 ) -> Merchant:
     """Both headers must match; failures are rate limited per IP, successes per API key."""
+    return await authenticate_client(api_key, api_secret, client_ip(request))
+
+
+async def authenticate_client(api_key: str | None, api_secret: str | None, ip: str) -> Merchant:
+    """The merchant of this key pair (AuthenticationFailed / RateLimited otherwise); shared with the fast lane."""
     try:
         if len(api_key or "") > MAX_CREDENTIAL_LENGTH or len(api_secret or "") > MAX_CREDENTIAL_LENGTH:
             raise AuthenticationFailed("Invalid API key or secret")
         merchant = await merchants.authenticate(api_key, api_secret)
     except AuthenticationFailed:
-        await limit_ip(client_ip(request), "auth-failure")
+        await limit_ip(ip, "auth-failure")
         raise
     await limit_api_key(merchant.api_key)
     return merchant
