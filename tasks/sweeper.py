@@ -10,6 +10,7 @@ import logging
 import time
 
 from paygate_app.core import idempotency, processing
+from paygate_app.core.observability import observe_sweep
 from paygate_app.core.settings import settings
 
 log = logging.getLogger("paygate.sweeper")
@@ -44,6 +45,7 @@ async def sweep_once() -> int:
     global last_sweep_at, last_pass_full
     from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
 
+    started = time.perf_counter()
     payment_ids = await processing.due_payment_ids(limit=PAYMENT_BATCH)
     refund_ids = await processing.due_refund_ids(limit=PAYMENT_BATCH)
     webhook_ids = await due_webhook_ids(limit=WEBHOOK_BATCH)
@@ -54,6 +56,7 @@ async def sweep_once() -> int:
     last_pass_full = full and bool(jobs)  # only hurry while there is work nobody here is doing
     await _run_bounded(jobs, settings.webhook_concurrency)
     last_sweep_at = time.time()
+    observe_sweep(jobs=len(jobs), seconds=time.perf_counter() - started)
     return len(jobs)
 
 

@@ -16,6 +16,7 @@ from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
 from paygate_app.core.ids import new_payment_id, new_uuid
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.methods import ALWAYS_FAIL_VPA, validate_card, validate_vpa
+from paygate_app.core.observability import observe_payment
 from paygate_app.core.orders import OrderStatus
 from paygate_app.core.pagination import Page
 from paygate_app.core.processor import payment_delay_ms
@@ -101,7 +102,14 @@ _INSERT_CREATED_EVENTS = """INSERT INTO webhook_logs (id, merchant_id, event, pa
 
 
 async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
-    """Validate, then in one transaction: check the order, insert the payment, write its events.
+    """Validate, then in one transaction: check the order, insert the payment, write its events."""
+    row = await _insert_payment(merchant_id, body)
+    observe_payment(PaymentStatus.PENDING)
+    return row
+
+
+async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
+    """The work of `create_payment`.
 
     Two round trips: read the order (amount and currency never change), then one script that
     locks the order, inserts the payment only if the order is still the merchant's and unpaid,

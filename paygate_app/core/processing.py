@@ -9,6 +9,7 @@ from datetime import timedelta
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.ids import new_uuid
 from paygate_app.core.jobs import JobKind, ring
+from paygate_app.core.observability import log_context, observe_payment
 from paygate_app.core.payments import COLUMNS, payment_public
 from paygate_app.core.processor import decide_payment
 from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
@@ -32,9 +33,14 @@ async def _wait_until_due(table: str, row_id: str) -> bool:
 async def process_payment(payment_id: str) -> str | None:
     """Settle a pending payment with the bank's outcome; returns the new status, None if not ours."""
     db = await get_db()
-    if db.dialect == "postgresql":
-        return await _process_payment_pg(db, payment_id)
-    return await _process_payment_tx(db, payment_id)
+    with log_context(payment_id=payment_id):
+        if db.dialect == "postgresql":
+            status = await _process_payment_pg(db, payment_id)
+        else:
+            status = await _process_payment_tx(db, payment_id)
+    if status is not None:
+        observe_payment(status)  # only the one call that made the transition counts it
+    return status
 
 
 async def _process_payment_tx(db, payment_id: str) -> str | None:

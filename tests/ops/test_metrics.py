@@ -15,6 +15,7 @@ from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.merchants import TEST_MERCHANT
 from paygate_app.core.settings import settings
 from tests.ops.promtext import parse_metrics, sample
+from tests.webhooks.webhook_support import Receiver
 
 ORDER_ROUTE = "/api/v1/orders/{order_id}"
 
@@ -81,6 +82,7 @@ async def test_request_id_is_echoed_or_generated(client):
 async def test_metrics_reports_payments_by_status_and_queue_depth(client, monkeypatch):
     # long enough that a slow machine cannot settle them before the first scrape
     monkeypatch.setattr(settings, "test_processing_delay", 3000)
+    before = await _metrics(client)
     ids = [await _pay(client) for _ in range(3)] + [await _pay(client, vpa="failure@upi")]
     pending = await _metrics(client)
     assert sample(pending, "paygate_payments", status="pending") == 4
@@ -94,6 +96,38 @@ async def test_metrics_reports_payments_by_status_and_queue_depth(client, monkey
     assert sample(settled, "paygate_queue_jobs", queue="payments", state="completed") == 3
     assert sample(settled, "paygate_workers_alive") >= 1
     assert sample(settled, "paygate_database_up") == 1
+
+    def transitions(status: str) -> float:
+        name = "paygate_payment_transitions_total"
+        return sample(settled, name, status=status) - sample(before, name, status=status)
+
+    # this process created and settled them: each transition counted once (sweeper and task both tried)
+    assert [transitions(s) for s in ("pending", "success", "failed")] == [4, 3, 1]
+
+
+async def test_metrics_time_webhook_attempts_and_sweeps(client):
+    receiver = Receiver()
+    try:
+        before = await _metrics(client)
+        r = await client.put("/api/v1/webhooks/config", json={"webhook_url": receiver.url})
+        assert r.status_code == 200, r.text
+        await _wait_settled(client, [await _pay(client)])
+        deadline = time.monotonic() + 15
+        while len(receiver.requests) < 3:  # payment.created, payment.pending, payment.success
+            assert time.monotonic() < deadline, f"{len(receiver.requests)} of 3 deliveries"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # the attempts are recorded after the receiver answered
+        after = await _metrics(client)
+    finally:
+        receiver.stop()
+
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("paygate_webhook_attempt_duration_seconds_count", outcome="success") == 3
+    assert delta("paygate_webhook_attempt_duration_seconds_bucket", outcome="success", le="+Inf") == 3
+    assert delta("paygate_sweep_duration_seconds_count") >= 1  # the sweeper runs every 0.2 s here
+    assert time.time() - sample(after, "paygate_sweeper_last_run_timestamp_seconds") < 5
 
 
 async def test_metrics_webhook_attempts_by_outcome(client):

@@ -25,6 +25,7 @@ import aiohttp
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound
 from paygate_app.core.jobs import JobKind, ring
+from paygate_app.core.observability import observe_webhook_attempt, webhook_outcome
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.config import (
     check_public_host,
@@ -283,7 +284,9 @@ async def deliver_webhook(log_id: str) -> str | None:
         headers = {"Content-Type": "application/json"}
         headers |= sign(body, secret, msg_id=job.id, timestamp=int(time.time()))
         result = await send(sender.client, job.url, body, headers)
-        return await record(job, result, started_at=started_at)
+        status = await record(job, result, started_at=started_at)
+    observe_webhook_attempt(webhook_outcome(result.response_code, result.error), result.duration_ms / 1000)
+    return status
 
 
 async def due_webhook_ids(limit: int = 200) -> list[str]:
