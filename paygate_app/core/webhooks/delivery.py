@@ -27,6 +27,7 @@ from paygate_app.core.errors import BadRequest, NotFound
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.observability import observe_webhook_attempt, webhook_outcome
 from paygate_app.core.settings import settings
+from paygate_app.core.webhooks import pg_batch
 from paygate_app.core.webhooks.config import (
     check_public_host,
     get_config,
@@ -175,6 +176,14 @@ async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: di
 async def claim(log_id: str) -> Claimed | None:
     """Lease a due pending log for one attempt; None if it is not due, done or taken."""
     db = await get_db()
+    if db.dialect == "postgresql":
+        return await pg_batch.claim(log_id, claim_seconds())
+    return await claim_one(log_id)
+
+
+async def claim_one(log_id: str) -> Claimed | None:
+    """`claim` of one log in its own statement."""
+    db = await get_db()
     now = utcnow()
     until = now + timedelta(seconds=claim_seconds())
     # Batched with the other claims and records of this event-loop turn: one commit for all.
@@ -214,7 +223,16 @@ def _next_state(attempts_done: int, result: SendResult, end: datetime) -> tuple[
 
 
 async def record(job: Claimed, result: SendResult, *, started_at: datetime) -> str:
-    """Append the attempt and move the log on, in one transaction; returns the log status.
+    """Append the attempt and move the log on, in one transaction; returns the log status."""
+    db = await get_db()
+    if db.dialect == "postgresql":
+        end = utcnow()
+        return await pg_batch.record((job, result, started_at, end, *_next_state(job.attempts + 1, result, end)))
+    return await record_one(job, result, started_at=started_at)
+
+
+async def record_one(job: Claimed, result: SendResult, *, started_at: datetime) -> str:
+    """`record` of one attempt in its own transaction.
 
     One round trip: lock the log, append the attempt numbered after the last one (read after
     the lock), move the log if our claim still holds; batched with the other claims and records

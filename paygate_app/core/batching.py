@@ -1,0 +1,86 @@
+"""Group calls that arrive together into one batch (group commit), per event loop.
+
+`GroupBatcher(flush).submit(item)` queues the item and waits for its own result. A batch starts
+on the next loop turn with everything queued by then, and while `max_in_flight` batches are
+running new items wait and go together in the next one: the busier the system, the bigger the
+batches, and an idle system still answers after one loop turn.
+
+`flush(items)` returns one result per item, in order, or raises; a raise fails every caller of
+that batch (flush functions that can recover item by item should do so themselves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class GroupBatcher(Generic[Item, Result]):
+    def __init__(
+        self, flush: Callable[[list[Item]], Awaitable[list[Result]]], *, max_batch: int = 200, max_in_flight: int = 2
+    ) -> None:
+        self._flush = flush
+        self._max_batch = max_batch
+        self._max_in_flight = max_in_flight
+        self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
+        self._in_flight = 0
+        self._scheduled = False
+        self._tasks: set[asyncio.Task] = set()
+
+    async def submit(self, item: Item) -> Result:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Result] = loop.create_future()
+        self._waiting.append((item, future))
+        self._schedule(loop)
+        return await future
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if not self._scheduled and self._waiting and self._in_flight < self._max_in_flight:
+            self._scheduled = True
+            loop.call_soon(self._start)
+
+    def _start(self) -> None:
+        self._scheduled = False
+        if not self._waiting or self._in_flight >= self._max_in_flight:
+            return
+        batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
+        self._in_flight += 1
+        task = asyncio.ensure_future(self._run(batch))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._schedule(asyncio.get_running_loop())  # more than one batch's worth already waiting
+
+    async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        try:
+            results = await self._flush([item for item, _ in batch])
+        except BaseException as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+        finally:
+            self._in_flight -= 1
+            self._schedule(asyncio.get_running_loop())
+
+
+_batchers: dict[tuple[asyncio.AbstractEventLoop, str], GroupBatcher] = {}
+
+
+def loop_batcher(name: str, flush: Callable[[list], Awaitable[list]], **options: int) -> GroupBatcher:
+    """This event loop's batcher called `name` (created on first use)."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get((loop, name))
+    if batcher is None:
+        for key in [k for k in _batchers if k[0].is_closed()]:
+            del _batchers[key]
+        batcher = _batchers[(loop, name)] = GroupBatcher(flush, **options)
+    return batcher
