@@ -21,11 +21,12 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import authenticate_client
 from api.responses import error_response, json_bytes
 from api.schemas import OrderCreate, PaymentCreate
+from api.security import replay_body
 from paygate_app.core import orders, payments
 from paygate_app.core.errors import PaygateError
 
@@ -82,7 +83,7 @@ class FastLane:
         try:
             data = lane.model.model_validate(orjson.loads(body))
         except (orjson.JSONDecodeError, ValidationError):
-            await self.app(scope, _replay(body, receive), send)  # FastAPI words the 400
+            await self.app(scope, replay_body(body, receive), send)  # FastAPI words the 400
             return
         scope["route"] = lane.route
         client = scope.get("client")
@@ -118,16 +119,3 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

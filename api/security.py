@@ -124,7 +124,7 @@ class RequestGuard:
         if problem:
             await _refuse(scope, receive, send, problem)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
     async def _read(self, receive: Receive) -> bytes:
         chunks, size = [], 0
@@ -145,7 +145,8 @@ class _Disconnected(Exception):
     pass
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands on a body already read, then the client's later messages."""
     sent = False
 
     async def replay() -> Message:

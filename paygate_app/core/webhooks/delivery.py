@@ -68,6 +68,19 @@ class Claimed:
     claimed_until: datetime
     webhook_secret: str | None = None  # the merchant's secret at claim time (read in the same statement)
 
+    @classmethod
+    def from_row(cls, row: dict, claimed_until: datetime) -> Claimed:
+        """From a claim's RETURNING row (id, merchant_id, url, payload, attempts, webhook_secret)."""
+        return cls(
+            id=row["id"],
+            merchant_id=row["merchant_id"],
+            url=row["url"],
+            payload=row["payload"],
+            attempts=int(row["attempts"]),
+            claimed_until=claimed_until,
+            webhook_secret=row["webhook_secret"],
+        )
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -202,16 +215,7 @@ async def claim_one(log_id: str) -> Claimed | None:
     )
     if not rows:
         return None
-    row = rows[0]
-    return Claimed(
-        id=row["id"],
-        merchant_id=row["merchant_id"],
-        url=row["url"],
-        payload=row["payload"],
-        attempts=int(row["attempts"]),
-        claimed_until=until,
-        webhook_secret=row["webhook_secret"],
-    )
+    return Claimed.from_row(rows[0], until)
 
 
 def _next_state(attempts_done: int, result: SendResult, end: datetime) -> tuple[str, datetime | None]:

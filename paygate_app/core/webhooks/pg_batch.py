@@ -70,19 +70,7 @@ async def _claim_many(items: list[tuple[str, float]]) -> list[Claimed | None]:
     out: list[Claimed | None] = []
     for log_id, _ in items:
         row = by_id.pop(log_id, None)  # asked twice in one batch: the first asker holds it
-        out.append(
-            None
-            if row is None
-            else Claimed(
-                id=row["id"],
-                merchant_id=row["merchant_id"],
-                url=row["url"],
-                payload=row["payload"],
-                attempts=int(row["attempts"]),
-                claimed_until=until,
-                webhook_secret=row["webhook_secret"],
-            )
-        )
+        out.append(None if row is None else Claimed.from_row(row, until))
     return out
 
 
