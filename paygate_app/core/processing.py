@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.ids import new_uuid
 from paygate_app.core.jobs import JobKind, ring
@@ -122,9 +123,9 @@ SELECT u.*, (SELECT id FROM l) AS log_id FROM u"""
 
 
 async def _process_payment_pg(db, payment_id: str) -> str | None:
-    """Two round trips: read the pending row (and wait until due), then settle in one statement
-    (batched with the other work of this event-loop turn: one commit for all)."""
-    row = await db.fetch_one(f"SELECT {COLUMNS} FROM payments WHERE id = :id", {"id": payment_id})
+    """Two round trips: read the pending row (and wait until due), then settle in one statement;
+    each batched with the others of the moment (one read, one commit for all)."""
+    row = await loop_batcher("payment-reads", _read_payments).submit(payment_id)
     if row is None or row["status"] != "pending":
         return None
     remaining = (row["process_after"] - utcnow()).total_seconds()
@@ -161,6 +162,13 @@ async def _process_payment_pg(db, payment_id: str) -> str | None:
     if updated["log_id"]:
         await ring(JobKind.DELIVER_WEBHOOK, updated["log_id"])
     return updated["status"]
+
+
+async def _read_payments(ids: list[str]) -> list[dict | None]:
+    db = await get_db()
+    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM payments WHERE id = ANY(:ids)", {"ids": list(set(ids))})
+    by_id = {r["id"]: r for r in rows}
+    return [by_id.get(i) for i in ids]
 
 
 async def process_refund(refund_id: str) -> str | None:

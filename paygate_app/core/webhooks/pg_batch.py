@@ -3,8 +3,8 @@
 Under load most of a delivery's CPU went into building, quoting and sending one SQL text per
 claim and per record (bench/README.md). Here the claims that arrive together are one
 `UPDATE … WHERE id = ANY(…)`, and the records one transaction of three statements over
-`unnest(…)` arrays. The texts never change, so PostgreSQL runs them as prepared statements
-whatever the batch size.
+`unnest(…)` arrays sent as one script (one round trip). The texts do not depend on the batch
+size, so neither the client nor PostgreSQL parses a new shape of query per batch.
 
 Same effects as the single-row phases in delivery.py, which stay the fallback: a claim leases
 due, unheld, pending logs only; a record locks its logs (in id order, so two batches cannot
@@ -101,31 +101,37 @@ async def _record_set(items: list[Outcome]) -> list[str]:
     codes = [result.response_code for _, result, *_ in items]
     starts = [started for _, _, started, *_ in items]
     db = await get_db()
-    async with db.transaction() as tx:
-        current = {r["id"]: r["status"] for r in await tx.fetch_all(_LOCK, {"ids": ids})}
-        await tx.execute(
-            _APPEND,
-            {
-                "ids": ids,
-                "codes": codes,
-                "errors": [result.error for _, result, *_ in items],
-                "bodies": [result.response_body for _, result, *_ in items],
-                "ms": [result.duration_ms for _, result, *_ in items],
-                "ats": starts,
-            },
-        )
-        moved = await tx.fetch_all(
-            _MOVE,
-            {
-                "ids": ids,
-                "statuses": [status for *_, status, _ in items],
-                "attempts": [job.attempts + 1 for job, *_ in items],
-                "ats": starts,
-                "codes": codes,
-                "nexts": [next_at for *_, next_at in items],
-                "ends": [end for _, _, _, end, *_ in items],
-                "claims": [job.claimed_until for job, *_ in items],
-            },
-        )
+    # One script: one round trip and one transaction, each statement with its own snapshot, so
+    # the attempt numbers are read after the lock.
+    locked, _, moved = await db.script(
+        [
+            (_LOCK, {"ids": ids}),
+            (
+                _APPEND,
+                {
+                    "ids": ids,
+                    "codes": codes,
+                    "errors": [result.error for _, result, *_ in items],
+                    "bodies": [result.response_body for _, result, *_ in items],
+                    "ms": [result.duration_ms for _, result, *_ in items],
+                    "ats": starts,
+                },
+            ),
+            (
+                _MOVE,
+                {
+                    "ids": ids,
+                    "statuses": [status for *_, status, _ in items],
+                    "attempts": [job.attempts + 1 for job, *_ in items],
+                    "ats": starts,
+                    "codes": codes,
+                    "nexts": [next_at for *_, next_at in items],
+                    "ends": [end for _, _, _, end, *_ in items],
+                    "claims": [job.claimed_until for job, *_ in items],
+                },
+            ),
+        ]
+    )
+    current = {r["id"]: r["status"] for r in locked}
     moved_ids = {r["id"] for r in moved}
     return [status if job.id in moved_ids else current.get(job.id, status) for job, _, _, _, status, _ in items]
