@@ -25,25 +25,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import authenticate_client
 from api.responses import error_response, json_bytes
+from api.routes import orders as order_routes
+from api.routes import payments as payment_routes
 from api.schemas import OrderCreate, PaymentCreate
 from api.security import replay_body
-from paygate_app.core import orders, payments
 from paygate_app.core.errors import PaygateError
 
 Handler = Callable[[str, Any], Awaitable[dict]]
 # FastAPI parses a body as JSON when the content type is absent, application/json or */*+json.
 _JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8", b"application/json;charset=utf-8"})
-
-
-async def _create_order(merchant_id: str, body: OrderCreate) -> dict:
-    return await orders.create_order(
-        merchant_id=merchant_id, amount=body.amount, currency=body.currency, receipt=body.receipt, notes=body.notes
-    )
-
-
-async def _create_payment(merchant_id: str, body: PaymentCreate) -> dict:
-    row = await payments.create_payment(merchant_id=merchant_id, body=body.model_dump(exclude_none=True))
-    return payments.payment_public(row, detail=False)
 
 
 @dataclass(frozen=True)
@@ -61,8 +51,8 @@ class Lane:
 
 
 LANES: dict[str, Lane] = {
-    "/api/v1/orders": Lane(OrderCreate, _create_order, RouteLabel("/api/v1/orders")),
-    "/api/v1/payments": Lane(PaymentCreate, _create_payment, RouteLabel("/api/v1/payments")),
+    "/api/v1/orders": Lane(OrderCreate, order_routes.create_for, RouteLabel("/api/v1/orders")),
+    "/api/v1/payments": Lane(PaymentCreate, payment_routes.create_for, RouteLabel("/api/v1/payments")),
 }
 
 
