@@ -14,6 +14,7 @@ import orjson
 from bench import stack as st
 from bench.db import DB, MERCHANT_ID
 from bench.paths import ROOT
+from bench.poll import wait_until
 from bench.receiver_client import Receiver
 
 
@@ -69,6 +70,12 @@ def phase_fanout(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: f
     received = wanted & set(got)
     last = max((got[i] for i in received), default=time.time())
     after = receiver.stats()
+
+    # The receiver has them all; the workers record each attempt right after its answer.
+    def recorded() -> bool:
+        return db.scalar("SELECT COUNT(*) FROM webhook_logs WHERE event = 'webhook.test' AND status = 'pending'") == 0
+
+    wait_until(recorded, 60, 0.2)
     statuses = dict(db.rows("SELECT status, COUNT(*) FROM webhook_logs WHERE event = 'webhook.test' GROUP BY status"))
     attempts = db.scalar(
         "SELECT COUNT(*) FROM webhook_attempts a JOIN webhook_logs l ON l.id = a.log_id WHERE l.event = 'webhook.test'"
