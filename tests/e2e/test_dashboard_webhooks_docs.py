@@ -1,0 +1,149 @@
+"""Merchant dashboard in a real Chromium: webhook settings and log, the API docs, 375 px screens.
+
+Screenshots go to docs/screenshots/ (webhooks, docs).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from tests.e2e.live_steps import go, login, new_merchant, screenshot, tid
+
+pytestmark = pytest.mark.e2e
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1: answers 500 to the first delivery, then 200."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                receiver.bodies.append(self.rfile.read(int(self.headers.get("content-length") or 0)))
+                self.send_response(500 if len(receiver.bodies) == 1 else 200)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+# ---- webhooks -----------------------------------------------------------------------------------
+
+
+def test_webhook_config_test_event_log_and_retry(live_app, page, receiver) -> None:
+    merchant = new_merchant(live_app)
+    login(page, live_app, merchant)
+    go(page, live_app, "/dashboard/webhooks", "webhook-config")
+    assert page.locator(tid("webhook-secret")).inner_text().startswith("whsec_")
+    page.locator(tid("webhook-logs-table")).wait_for()
+
+    url_input = page.locator(tid("webhook-url-input"))
+    url_input.fill("ftp://example.com/hook")
+    page.locator(tid("save-webhook-button")).click()
+    page.locator(tid("webhook-error")).wait_for()
+
+    url_input.fill(receiver.url)
+    page.locator(f"{tid('webhook-config-form')} {tid('save-webhook-button')}").click()
+    page.locator(tid("webhook-notice")).wait_for()
+    r = httpx.get(f"{live_app.url}/api/v1/webhooks/config", headers=merchant.auth, timeout=10)
+    assert r.json()["webhook_url"] == receiver.url
+
+    before = page.locator(tid("webhook-secret")).inner_text()
+    page.locator(tid("regenerate-secret-button")).click()
+    page.wait_for_function(
+        "(old) => document.querySelector('[data-test-id=webhook-secret]').innerText !== old", arg=before
+    )
+    new_secret = page.locator(tid("webhook-secret")).inner_text()
+    r = httpx.get(f"{live_app.url}/api/v1/webhooks/config", headers=merchant.auth, timeout=10)
+    assert r.json()["webhook_secret"] == new_secret
+
+    page.locator(tid("test-webhook-button")).click()
+    item = page.locator(tid("webhook-log-item")).first
+    item.wait_for()
+    log_id = item.get_attribute("data-webhook-id")
+    assert log_id and re.fullmatch(r"[0-9a-f-]{36}", log_id)
+    assert item.locator(tid("webhook-event")).inner_text() == "webhook.test"
+    # First delivery gets a 500 from the receiver: the row shows it without a reload.
+    page.wait_for_function(
+        "() => document.querySelector('[data-test-id=webhook-response-code]').innerText.trim() === '500'",
+        timeout=15_000,
+    )
+    assert item.locator(tid("webhook-attempts")).inner_text() == "1"
+    assert item.locator(tid("webhook-status")).inner_text() == "pending"
+    assert item.locator(tid("webhook-last-attempt")).inner_text() != "—"
+
+    item.locator(tid("retry-webhook-button")).click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-test-id=webhook-status]').innerText.trim() === 'success'",
+        timeout=15_000,
+    )
+    assert item.locator(tid("webhook-response-code")).inner_text() == "200"
+    assert len(receiver.bodies) == 2 and receiver.bodies[0] == receiver.bodies[1]
+
+    item.click()
+    page.locator(tid("webhook-detail")).wait_for()
+    assert page.locator(tid("webhook-attempt-row")).count() == 2
+    assert '"webhook.test"' in page.locator(tid("webhook-payload")).inner_text()
+    page.keyboard.press("Escape")
+    page.locator(tid("webhook-detail")).wait_for(state="detached")
+    screenshot(page, "webhooks")
+
+
+# ---- docs and small screens ---------------------------------------------------------------------
+
+
+def test_docs_sections_and_snippets(live_app, page) -> None:
+    login(page, live_app)
+    go(page, live_app, "/dashboard/docs", "api-docs")
+    for section, snippet in [
+        ("section-create-order", "code-snippet-create-order"),
+        ("section-sdk-integration", "code-snippet-sdk"),
+        ("section-webhook-verification", "code-snippet-webhook"),
+    ]:
+        page.locator(f"{tid(section)} {tid(snippet)}").wait_for()
+    create_order = page.locator(tid("code-snippet-create-order")).inner_text()
+    assert f"{live_app.url}/api/v1/orders" in create_order
+    assert "X-Api-Key: key_test_abc123" in create_order and "X-Api-Secret" in create_order
+    sdk = page.locator(tid("code-snippet-sdk")).inner_text()
+    assert f'<script src="{live_app.url}/checkout.js"></script>' in sdk
+    assert "new PaymentGateway(" in sdk and "checkout.open()" in sdk
+    python = page.locator(tid("code-snippet-webhook")).inner_text()
+    assert "from paygate_app.core.webhooks.signing import" in python and "verify(" in python
+    node = page.locator(tid("code-snippet-webhook-node")).inner_text()
+    assert "X-Webhook-Signature" in node and "webhook-signature" in node and "${id}.${timestamp}." in node
+    screenshot(page, "docs")
+
+
+def test_pages_fit_a_375px_screen(live_app, page) -> None:
+    login(page, live_app)
+    page.set_viewport_size({"width": 375, "height": 800})
+    for route, ready in [
+        ("/dashboard", "stats-container"),
+        ("/dashboard/transactions", "transactions-table"),
+        ("/dashboard/refunds", "refunds-table"),
+        ("/dashboard/webhooks", "webhook-config"),
+        ("/dashboard/docs", "api-docs"),
+    ]:
+        go(page, live_app, route, ready)
+        assert page.locator(tid("nav-menu-button")).is_visible()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"{route} is {width}px wide"
