@@ -6,44 +6,24 @@ Screenshots go to docs/screenshots/ (webhooks, docs).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tests.e2e.live_steps import go, login, new_merchant, screenshot, tid
+from tests.webhooks.webhook_support import Receiver
 
 pytestmark = pytest.mark.e2e
 
 
-class Receiver:
-    """A webhook endpoint on 127.0.0.1: answers 500 to the first delivery, then 200."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                receiver.bodies.append(self.rfile.read(int(self.headers.get("content-length") or 0)))
-                self.send_response(500 if len(receiver.bodies) == 1 else 200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    """A webhook endpoint on 127.0.0.1: answers 500 to the first delivery, then 200."""
     r = Receiver()
+    r.script.append(500)
     yield r
-    r.server.shutdown()
+    r.stop()
 
 
 # ---- webhooks -----------------------------------------------------------------------------------

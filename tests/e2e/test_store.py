@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.e2e.live_steps import get_order, get_payment
 
 pytestmark = pytest.mark.e2e
 
-AUTH = {"X-Api-Key": "key_test_abc123", "X-Api-Secret": "secret_test_xyz789"}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def get_payment(app, payment_id: str) -> dict:
-    r = httpx.get(f"{app.url}/api/v1/payments/{payment_id}", headers=AUTH, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def get_order(app, order_id: str) -> dict:
-    r = httpx.get(f"{app.url}/api/v1/orders/{order_id}", headers=AUTH, timeout=10)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def open_store(page, app) -> None:

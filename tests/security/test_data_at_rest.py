@@ -14,9 +14,7 @@ import random
 import re
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -24,6 +22,7 @@ import pytest
 
 from paygate_app.core.settings import settings
 from tests.api.helpers import make_order, wait_payment
+from tests.webhooks.webhook_support import Receiver
 
 CVV = "9371"
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -47,32 +46,12 @@ def token(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])")
 
 
-class Receiver:
-    """Captures the webhook bodies that actually leave the gateway."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                outer.bodies.append(self.rfile.read(int(self.headers.get("content-length", 0))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    """Captures the webhook bodies that actually leave the gateway."""
     r = Receiver()
     yield r
-    r.server.shutdown()
+    r.stop()
 
 
 def dump_database(backend: str) -> str:

@@ -83,6 +83,11 @@ class Receiver:
             return self.script.popleft() if self.script else self.default_status
 
     @property
+    def bodies(self) -> list[bytes]:
+        with self._lock:
+            return [r.body for r in self.requests]
+
+    @property
     def count(self) -> int:
         with self._lock:
             return len(self.requests)
