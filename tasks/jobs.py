@@ -1,6 +1,12 @@
-"""The tasks. Each takes an id; the core decides (idempotently) whether there is work to do."""
+"""The tasks. Each takes an id; the core decides (idempotently) whether there is work to do.
+
+A payment's or refund's job also carries the ids of the webhook logs written with it, and
+delivers them: one message per new payment instead of one per event.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from paygate_app.core import processing
 from paygate_app.core.jobs import JobKind
@@ -9,21 +15,23 @@ from tasks.sweeper import in_flight
 
 
 @broker.task(task_name=JobKind.PROCESS_PAYMENT.value)
-async def process_payment(payment_id: str) -> None:
-    in_flight.add(payment_id)
+async def process_payment(payment_id: str, webhooks: list[str] | None = None) -> None:
+    ids = [payment_id, *(webhooks or ())]
+    in_flight.update(ids)
     try:
-        await processing.process_payment(payment_id)
+        await processing.run_payment(payment_id, webhooks or ())
     finally:
-        in_flight.discard(payment_id)
+        in_flight.difference_update(ids)
 
 
 @broker.task(task_name=JobKind.PROCESS_REFUND.value)
-async def process_refund(refund_id: str) -> None:
-    in_flight.add(refund_id)
+async def process_refund(refund_id: str, webhooks: list[str] | None = None) -> None:
+    ids = [refund_id, *(webhooks or ())]
+    in_flight.update(ids)
     try:
-        await processing.process_refund(refund_id)
+        await processing.run_refund(refund_id, webhooks or ())
     finally:
-        in_flight.discard(refund_id)
+        in_flight.difference_update(ids)
 
 
 @broker.task(task_name=JobKind.DELIVER_WEBHOOK.value)
@@ -44,5 +52,8 @@ TASKS = {
 }
 
 
-async def ring_taskiq(kind: JobKind, job_id: str) -> None:
-    await TASKS[kind].kiq(job_id)
+async def ring_taskiq(kind: JobKind, job_id: str, webhooks: Sequence[str] = ()) -> None:
+    if webhooks:
+        await TASKS[kind].kiq(job_id, list(webhooks))
+    else:
+        await TASKS[kind].kiq(job_id)

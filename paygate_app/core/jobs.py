@@ -7,7 +7,7 @@ the sweeper finds the due row and does the work anyway.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 
 log = logging.getLogger("paygate.jobs")
@@ -19,7 +19,9 @@ class JobKind(StrEnum):
     DELIVER_WEBHOOK = "deliver_webhook"
 
 
-Ringer = Callable[[JobKind, str], Awaitable[None]]
+# (kind, id, webhooks): `webhooks` are outbox rows the same job delivers (the events written
+# with the payment or refund), so one message carries a new payment's whole background work.
+Ringer = Callable[[JobKind, str, Sequence[str]], Awaitable[None]]
 _ringer: Ringer | None = None
 
 
@@ -28,10 +30,11 @@ def set_ringer(ringer: Ringer | None) -> None:
     _ringer = ringer
 
 
-async def ring(kind: JobKind, job_id: str) -> None:
+async def ring(kind: JobKind, job_id: str, *, webhooks: Sequence[str] = ()) -> None:
+    """Ask for `kind` on `job_id` (and, for a payment or refund, delivery of its `webhooks`)."""
     if _ringer is None:
         return
     try:
-        await _ringer(kind, job_id)
+        await _ringer(kind, job_id, tuple(webhooks))
     except Exception:  # the sweeper is the safety net
         log.warning("could not enqueue %s %s; the sweeper will pick it up", kind, job_id, exc_info=True)

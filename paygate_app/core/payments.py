@@ -6,11 +6,11 @@ pending ──(bank ok, order still unpaid)──► success ──capture──
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
 from paygate_app.core.ids import new_payment_id, new_uuid
@@ -111,7 +111,8 @@ async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
 async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     """The work of `create_payment`.
 
-    Two round trips: read the order (amount and currency never change), then one script that
+    Two round trips: read the order (with the other creates of this moment; amount and currency
+    never change), then one script that
     locks the order, inserts the payment only if the order is still the merchant's and unpaid,
     and writes the `payment.created` / `payment.pending` outbox rows with the bodies built here
     (batched with the other creates of this event-loop turn: one commit for all).
@@ -124,9 +125,7 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     db = await get_db()
     if db.dialect != "postgresql":
         return await _create_payment_tx(db, merchant_id, order_id, checked, now)
-    order = await db.fetch_one(
-        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = :id", {"id": order_id}
-    )
+    order = await loop_batcher("order-reads", _read_orders).submit(order_id)
     if order is None or order["merchant_id"] != merchant_id:
         raise NotFound("Order not found")
     if order["status"] != OrderStatus.CREATED:
@@ -156,10 +155,19 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
             raise NotFound("Order not found")
         raise BadRequest("Order is already paid")
     row = inserted[0]
-    await asyncio.gather(
-        ring(JobKind.PROCESS_PAYMENT, row["id"]), *(ring(JobKind.DELIVER_WEBHOOK, log["id"]) for log in logs)
-    )
+    await ring(JobKind.PROCESS_PAYMENT, row["id"], webhooks=[log["id"] for log in logs])
     return row
+
+
+async def _read_orders(ids: list[str]) -> list[dict | None]:
+    """The orders of the creates of this moment, in one query (amount and currency never change;
+    status is checked again under the lock)."""
+    db = await get_db()
+    rows = await db.fetch_all(
+        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = ANY(:ids)", {"ids": list(set(ids))}
+    )
+    by_id = {r["id"]: r for r in rows}
+    return [by_id.get(i) for i in ids]
 
 
 async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now) -> dict:
@@ -200,9 +208,7 @@ async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[
             events=[(EventType.PAYMENT_CREATED, {"payment": public}), (EventType.PAYMENT_PENDING, {"payment": public})],
             payment_id=row["id"],
         )
-    await ring(JobKind.PROCESS_PAYMENT, row["id"])
-    for log_id in log_ids:
-        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    await ring(JobKind.PROCESS_PAYMENT, row["id"], webhooks=log_ids)
     return row
 
 

@@ -1,19 +1,26 @@
 """Worker-side transitions. Each is idempotent: a conditional UPDATE … WHERE status='pending'
-decides the single winner, so a job delivered twice (or run by the sweeper too) changes nothing."""
+decides the single winner, so a job delivered twice (or run by the sweeper too) changes nothing.
+
+The worker that makes a transition delivers its webhook itself, right after the commit, rather
+than queueing another job for it: the outbox row is already committed, so if this process dies
+before the delivery is recorded the sweeper delivers it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
+from paygate_app.core import settle_pg
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.ids import new_uuid
-from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.observability import log_context, observe_payment
 from paygate_app.core.payments import COLUMNS, payment_public
 from paygate_app.core.processor import decide_payment
 from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
+from paygate_app.core.webhooks.delivery import deliver_now
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
 MAX_WAIT_SECONDS = 60.0
@@ -29,6 +36,26 @@ async def _wait_until_due(table: str, row_id: str) -> bool:
     if remaining > 0:
         await asyncio.sleep(min(remaining, MAX_WAIT_SECONDS))
     return True
+
+
+async def run_payment(payment_id: str, webhooks: Sequence[str] = ()) -> str | None:
+    """A new payment's background work as one job: deliver the events written with it
+    (`payment.created`, `payment.pending`) while it waits until due, settle it, then deliver
+    the outcome's event. Returns the new status, None if another job settled it."""
+    sends = asyncio.ensure_future(deliver_now(webhooks))
+    try:
+        return await process_payment(payment_id)
+    finally:
+        await sends
+
+
+async def run_refund(refund_id: str, webhooks: Sequence[str] = ()) -> str | None:
+    """The same for a refund: deliver `refund.created`, process it when due, deliver `refund.processed`."""
+    sends = asyncio.ensure_future(deliver_now(webhooks))
+    try:
+        return await process_refund(refund_id)
+    finally:
+        await sends
 
 
 async def process_payment(payment_id: str) -> str | None:
@@ -84,47 +111,16 @@ async def _process_payment_tx(db, payment_id: str) -> str | None:
             events=[(event, {"payment": payment_public(updated)})],
             payment_id=payment_id,
         )
-    for log_id in log_ids:
-        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    await deliver_now(log_ids)
     return status
 
 
 ORDER_ALREADY_PAID = ("PAYMENT_FAILED", "Order has already been paid")
 
-# The same transition as one statement (its own transaction): lock the payment if still pending;
-# mark the order paid if the bank said yes and the order is unpaid; the payment becomes success
-# exactly when that order update happened, failed otherwise; the outbox row is written with the
-# body for the outcome that happened (both are built beforehand from the pending row, which
-# cannot change while pending) if the merchant has a webhook URL.
-_SETTLE_PAYMENT_PG = f"""WITH p AS (
-       SELECT id FROM payments WHERE id = :id AND status = 'pending' FOR UPDATE),
-     o AS (
-       UPDATE orders SET status = 'paid', updated_at = :now
-       WHERE id = :oid AND status = 'created' AND :ok AND EXISTS (SELECT 1 FROM p) RETURNING id),
-     u AS (
-       UPDATE payments SET
-         status = CASE WHEN EXISTS (SELECT 1 FROM o) THEN 'success' ELSE 'failed' END,
-         error_code = CASE WHEN EXISTS (SELECT 1 FROM o) THEN NULL ELSE :code END,
-         error_description = CASE WHEN EXISTS (SELECT 1 FROM o) THEN NULL ELSE :desc END,
-         updated_at = :now
-       WHERE id = :id AND status = 'pending' AND EXISTS (SELECT 1 FROM p)
-       RETURNING {COLUMNS}),
-     l AS (
-       INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-           payment_id, refund_id, next_retry_at, created_at, updated_at)
-       SELECT :log_id, m.id,
-              CASE WHEN u.status = 'success' THEN :event_ok ELSE :event_failed END,
-              CASE WHEN u.status = 'success' THEN :body_ok ELSE :body_failed END,
-              'pending', 0, m.webhook_url, u.id, NULL, :now, :now, :now
-       FROM u JOIN merchants m ON m.id = u.merchant_id
-       WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
-       RETURNING id)
-SELECT u.*, (SELECT id FROM l) AS log_id FROM u"""
-
 
 async def _process_payment_pg(db, payment_id: str) -> str | None:
-    """Two round trips: read the pending row (and wait until due), then settle in one statement;
-    each batched with the others of the moment (one read, one commit for all)."""
+    """Two round trips: read the pending row (and wait until due), then settle it (core/settle_pg.py);
+    each in a set with the others of the moment (one read, one statement and commit for all)."""
     row = await loop_batcher("payment-reads", _read_payments).submit(payment_id)
     if row is None or row["status"] != "pending":
         return None
@@ -136,31 +132,25 @@ async def _process_payment_pg(db, payment_id: str) -> str | None:
     now = utcnow()
     ok_row = {**row, "status": "success", "error_code": None, "error_description": None, "updated_at": now}
     failed_row = {**row, "status": "failed", "error_code": code, "error_description": desc, "updated_at": now}
-    [rows] = await db.script_batched(
-        [
-            (
-                _SETTLE_PAYMENT_PG,
-                {
-                    "id": payment_id,
-                    "oid": row["order_id"],
-                    "ok": outcome.success,
-                    "code": code,
-                    "desc": desc,
-                    "now": now,
-                    "log_id": new_uuid(),
-                    "event_ok": str(EventType.PAYMENT_SUCCESS),
-                    "event_failed": str(EventType.PAYMENT_FAILED),
-                    "body_ok": build_body(EventType.PAYMENT_SUCCESS, {"payment": payment_public(ok_row)}),
-                    "body_failed": build_body(EventType.PAYMENT_FAILED, {"payment": payment_public(failed_row)}),
-                },
-            )
-        ]
+    updated = await settle_pg.settle(
+        settle_pg.Settlement(
+            payment_id=payment_id,
+            order_id=row["order_id"],
+            approved=outcome.success,
+            error_code=code,
+            error_description=desc,
+            at=now,
+            log_id=new_uuid(),
+            body_ok=build_body(EventType.PAYMENT_SUCCESS, {"payment": payment_public(ok_row)})
+            if outcome.success
+            else None,
+            body_failed=build_body(EventType.PAYMENT_FAILED, {"payment": payment_public(failed_row)}),
+        )
     )
-    updated = rows[0] if rows else None
     if updated is None:
         return None
     if updated["log_id"]:
-        await ring(JobKind.DELIVER_WEBHOOK, updated["log_id"])
+        await deliver_now([updated["log_id"]])
     return updated["status"]
 
 
@@ -191,8 +181,7 @@ async def process_refund(refund_id: str) -> str | None:
             payment_id=updated["payment_id"],
             refund_id=refund_id,
         )
-    for log_id in log_ids:
-        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    await deliver_now(log_ids)
     return "processed"
 
 

@@ -91,9 +91,7 @@ async def create_refund(*, merchant_id: str, payment_id: Any, amount: Any = None
             payment_id=payment_id,
             refund_id=row["id"],
         )
-    await ring(JobKind.PROCESS_REFUND, row["id"])
-    for log_id in log_ids:
-        await ring(JobKind.DELIVER_WEBHOOK, log_id)
+    await ring(JobKind.PROCESS_REFUND, row["id"], webhooks=log_ids)
     return row
 
 

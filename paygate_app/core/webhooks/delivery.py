@@ -16,7 +16,9 @@ attempt n, for n = 1..len-1; after the last one fails the log is `failed`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -39,6 +41,7 @@ from paygate_app.core.webhooks.events import EventType, record_events
 from paygate_app.core.webhooks.logs import get_log, list_logs
 from paygate_app.core.webhooks.signing import sign
 
+log = logging.getLogger("paygate.webhooks")
 MAX_BODY_CHARS = 2048
 MAX_ERROR_CHARS = 255
 USER_AGENT = "Paygate-Webhooks/1.0"
@@ -311,6 +314,18 @@ async def deliver_webhook(log_id: str) -> str | None:
     return status
 
 
+async def deliver_now(log_ids: Sequence[str]) -> None:
+    """Deliver these logs here and now, together (the events a job just wrote or was handed).
+
+    Never raises: a delivery that could not run leaves its log pending and due, and the
+    sweeper delivers it.
+    """
+    results = await asyncio.gather(*(deliver_webhook(i) for i in log_ids), return_exceptions=True)
+    for log_id, result in zip(log_ids, results, strict=True):
+        if isinstance(result, Exception):
+            log.warning("delivery of %s failed; the sweeper will retry it", log_id, exc_info=result)
+
+
 async def due_webhook_ids(limit: int = 200) -> list[str]:
     """Pending logs whose next attempt is due and that nobody holds a claim on."""
     db = await get_db()
@@ -378,6 +393,7 @@ __all__ = [
     "SendResult",
     "claim",
     "close_http_client",
+    "deliver_now",
     "deliver_webhook",
     "due_webhook_ids",
     "get_config",

@@ -1,0 +1,112 @@
+"""Payments settled together (core/settle_pg.py on PostgreSQL): the same outcomes as one at a time.
+
+Each test settles many payments in one moment through `processing.run_payment`, the job a
+worker runs, and checks what a merchant sees: statuses, orders, and exactly one outcome
+webhook per payment, delivered and signed, on both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from webhook_support import MerchantInfo, Receiver
+
+from paygate_app.core import processing, settle_pg
+from paygate_app.core.db import Database
+from paygate_app.core.methods import ALWAYS_FAIL_VPA
+from paygate_app.core.orders import create_order
+from paygate_app.core.payments import create_payment, get_payment
+from paygate_app.core.settings import settings
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture(autouse=True)
+def no_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "test_processing_delay", 0)
+
+
+async def _pay(merchant: MerchantInfo, order_id: str, vpa: str = "shopper@okbank") -> dict:
+    return await create_payment(merchant_id=merchant.id, body={"order_id": order_id, "method": "upi", "vpa": vpa})
+
+
+async def _events(db: Database, payment_id: str) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT event FROM webhook_logs WHERE payment_id = :p ORDER BY created_at, event", {"p": payment_id}
+    )
+    return [r["event"] for r in rows]
+
+
+@pytest.fixture
+def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the sets settled in one statement (PostgreSQL)."""
+    sizes: list[int] = []
+    real = settle_pg._settle_set
+
+    async def spy(items):
+        sizes.append(len(items))
+        return await real(items)
+
+    monkeypatch.setattr(settle_pg, "_settle_set", spy)
+    return sizes
+
+
+async def test_a_moment_of_payments_settles_each_once_with_its_outcome_webhook(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, set_sizes: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    orders = [await create_order(merchant_id=merchant.id, amount=1000 + n) for n in range(30)]
+    payments = [
+        await _pay(merchant, o["id"], ALWAYS_FAIL_VPA if n % 5 == 0 else "ok@okbank") for n, o in enumerate(orders)
+    ]
+    logs = {
+        p["id"]: [
+            r["id"] for r in await db.fetch_all("SELECT id FROM webhook_logs WHERE payment_id = :p", {"p": p["id"]})
+        ]
+        for p in payments
+    }
+    # Each payment's job runs twice at once (a redelivered message): still one outcome each.
+    jobs = [processing.run_payment(p["id"], logs[p["id"]]) for p in payments]
+    outcomes = await asyncio.gather(*jobs, *(processing.run_payment(p["id"]) for p in payments))
+    mine, again = outcomes[:30], outcomes[30:]
+    assert sorted(filter(None, mine + again)) == sorted(["failed"] * 6 + ["success"] * 24)
+    for n, payment in enumerate(payments):
+        row = await get_payment(payment["id"])
+        expected = "failed" if n % 5 == 0 else "success"
+        assert row["status"] == expected, (n, row)
+        assert (row["error_code"] is None) == (expected == "success")
+        order = await db.fetch_one("SELECT status FROM orders WHERE id = :id", {"id": payment["order_id"]})
+        assert order["status"] == ("created" if expected == "failed" else "paid")
+        assert await _events(db, payment["id"]) == ["payment.created", "payment.pending", f"payment.{expected}"]
+    if db.dialect == "postgresql":  # settled in sets, none of which fell back to one by one
+        assert max(set_sizes) > 1 and sum(set_sizes) >= 30
+        assert not [r for r in caplog.records if "settling one by one" in r.getMessage()]
+    # The jobs delivered the events themselves before they returned.
+    bodies = [orjson.loads(b) for b in receiver.bodies]
+    assert len(bodies) == 90
+    outcome_events = sorted(
+        (b["data"]["payment"]["id"], b["event"]) for b in bodies if b["event"] in ("payment.success", "payment.failed")
+    )
+    assert outcome_events == sorted(
+        (p["id"], f"payment.{'failed' if n % 5 == 0 else 'success'}") for n, p in enumerate(payments)
+    )
+    for body in bodies:
+        if body["event"] == "payment.success":
+            assert body["data"]["payment"]["status"] == "success" and body["data"]["payment"]["error_code"] is None
+
+
+async def test_two_approved_payments_of_one_order_settled_together_one_succeeds(
+    db: Database, merchant: MerchantInfo, set_sizes: list[int]
+) -> None:
+    order = await create_order(merchant_id=merchant.id, amount=5000)
+    first, second = await _pay(merchant, order["id"]), await _pay(merchant, order["id"])
+    statuses = await asyncio.gather(processing.run_payment(first["id"]), processing.run_payment(second["id"]))
+    assert sorted(statuses) == ["failed", "success"]
+    rows = [await get_payment(p["id"]) for p in (first, second)]
+    loser = next(r for r in rows if r["status"] == "failed")
+    assert (loser["error_code"], loser["error_description"]) == ("PAYMENT_FAILED", "Order has already been paid")
+    assert (await db.fetch_one("SELECT status FROM orders WHERE id = :id", {"id": order["id"]}))["status"] == "paid"
+    assert await _events(db, loser["id"]) == ["payment.created", "payment.pending", "payment.failed"]
+    if db.dialect == "postgresql":
+        assert set_sizes == [2]  # tried as one set, refused by the unique index, then one by one
