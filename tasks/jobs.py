@@ -1,33 +1,54 @@
 """The tasks. Each takes an id; the core decides (idempotently) whether there is work to do.
 
 A payment's or refund's job also carries the ids of the webhook logs written with it, and
-delivers them: one message per new payment instead of one per event.
+delivers them: one message per new payment instead of one per event. The payments rung in one
+moment (a batch of creates commits together) travel as one `process_payments` message, so a
+busy worker parses, schedules and acknowledges one message per batch, not per payment.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 
 from paygate_app.core import processing
+from paygate_app.core.batching import loop_batcher
 from paygate_app.core.jobs import JobKind
 from tasks.broker import broker
-from tasks.sweeper import in_flight
+from tasks.sweeper import in_flight, mark_task_started
+
+log = logging.getLogger("paygate.tasks")
+PAYMENTS_TASK = "process_payments"
 
 
 @broker.task(task_name=JobKind.PROCESS_PAYMENT.value)
 async def process_payment(payment_id: str, webhooks: list[str] | None = None) -> None:
     ids = [payment_id, *(webhooks or ())]
-    in_flight.update(ids)
+    mark_task_started(ids)
     try:
         await processing.run_payment(payment_id, webhooks or ())
     finally:
         in_flight.difference_update(ids)
 
 
+@broker.task(task_name=PAYMENTS_TASK)
+async def process_payments(payments: list[list]) -> None:
+    """Several payments rung in one moment: `[[payment_id, [webhook ids]], ...]`, each run as
+    `process_payment`, all at once; one failing does not stop the others (the sweeper has it)."""
+    results = await asyncio.gather(
+        *(process_payment.original_func(payment_id, webhooks) for payment_id, webhooks in payments),
+        return_exceptions=True,
+    )
+    for (payment_id, _), result in zip(payments, results, strict=True):
+        if isinstance(result, Exception):
+            log.warning("payment %s failed in its job; the sweeper will retry it", payment_id, exc_info=result)
+
+
 @broker.task(task_name=JobKind.PROCESS_REFUND.value)
 async def process_refund(refund_id: str, webhooks: list[str] | None = None) -> None:
     ids = [refund_id, *(webhooks or ())]
-    in_flight.update(ids)
+    mark_task_started(ids)
     try:
         await processing.run_refund(refund_id, webhooks or ())
     finally:
@@ -38,7 +59,7 @@ async def process_refund(refund_id: str, webhooks: list[str] | None = None) -> N
 async def deliver_webhook(log_id: str) -> None:
     from paygate_app.core.webhooks.delivery import deliver_webhook as deliver
 
-    in_flight.add(log_id)
+    mark_task_started([log_id])
     try:
         await deliver(log_id)
     finally:
@@ -52,8 +73,19 @@ TASKS = {
 }
 
 
+async def _kiq_payments(items: list[tuple[str, list[str]]]) -> list[None]:
+    if len(items) == 1:
+        [(payment_id, webhooks)] = items
+        await process_payment.kiq(payment_id, webhooks)
+    else:
+        await process_payments.kiq([[payment_id, webhooks] for payment_id, webhooks in items])
+    return [None] * len(items)
+
+
 async def ring_taskiq(kind: JobKind, job_id: str, webhooks: Sequence[str] = ()) -> None:
-    if webhooks:
+    if kind is JobKind.PROCESS_PAYMENT:
+        await loop_batcher("payment-rings", _kiq_payments).submit((job_id, list(webhooks)))
+    elif webhooks:
         await TASKS[kind].kiq(job_id, list(webhooks))
     else:
         await TASKS[kind].kiq(job_id)

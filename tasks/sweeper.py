@@ -25,6 +25,25 @@ FULL_PASS_PAUSE = 0.05  # s
 # Ids a queued task of this process is working on right now (tasks/jobs.py): that work is not
 # lost, so the sweeper leaves it to the task instead of repeating it alongside.
 in_flight: set[str] = set()
+# While the queue is handing this process work (a task started in the last QUEUE_ACTIVE
+# seconds), work that is due but recent is most likely still in the queue, behind the tasks
+# running now: the sweeper then takes only what is overdue by BUSY_SLACK (lost work) instead of
+# doing the queue's work beside it (each queued job would then find its work done). Once the
+# queue has been quiet for QUEUE_ACTIVE seconds, it takes everything due again.
+QUEUE_ACTIVE = 5.0  # s
+BUSY_SLACK = 30.0  # s
+last_task_started: float = float("-inf")  # time.monotonic() of the newest task (tasks/jobs.py)
+
+
+def queue_is_active() -> bool:
+    return time.monotonic() - last_task_started < QUEUE_ACTIVE
+
+
+def mark_task_started(ids: list[str]) -> None:
+    """A queued task of this process starts work on these ids (tasks/jobs.py)."""
+    global last_task_started
+    last_task_started = time.monotonic()
+    in_flight.update(ids)
 
 
 async def _run_bounded(coros: list, limit: int) -> None:
@@ -46,9 +65,11 @@ async def sweep_once() -> int:
     from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
 
     started = time.perf_counter()
-    payment_ids = await processing.due_payment_ids(limit=PAYMENT_BATCH)
-    refund_ids = await processing.due_refund_ids(limit=PAYMENT_BATCH)
-    webhook_ids = await due_webhook_ids(limit=WEBHOOK_BATCH)
+    busy = queue_is_active()
+    slack = {"slack_seconds": BUSY_SLACK} if busy else {}
+    payment_ids = await processing.due_payment_ids(limit=PAYMENT_BATCH, **slack)
+    refund_ids = await processing.due_refund_ids(limit=PAYMENT_BATCH, **slack)
+    webhook_ids = await due_webhook_ids(limit=WEBHOOK_BATCH, first_attempt_slack=BUSY_SLACK if busy else 0.0)
     full = len(payment_ids) >= PAYMENT_BATCH or len(refund_ids) >= PAYMENT_BATCH or len(webhook_ids) >= WEBHOOK_BATCH
     jobs = [processing.process_payment(i) for i in payment_ids if i not in in_flight]
     jobs += [processing.process_refund(i) for i in refund_ids if i not in in_flight]

@@ -23,6 +23,7 @@ from datetime import datetime
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db
 from paygate_app.core.payments import COLUMNS
+from paygate_app.core.webhooks.delivery import Claimed
 from paygate_app.core.webhooks.events import EventType
 
 log = logging.getLogger("paygate.processing")
@@ -41,9 +42,33 @@ class Settlement:
     log_id: str
     body_ok: str | None  # None when the bank declined: success is then impossible
     body_failed: str
+    held_until: datetime  # the claim the outbox row is written with
+
+
+def held_delivery(row: dict) -> Claimed | None:
+    """The outcome's outbox row of a settled payment, as claimed for its first attempt."""
+    if not row.get("log_id"):
+        return None
+    return Claimed(
+        id=row["log_id"],
+        merchant_id=row["log_merchant_id"],
+        url=row["log_url"],
+        payload=row["log_payload"],
+        attempts=0,
+        claimed_until=row["log_held_until"],
+        webhook_secret=row["log_secret"],
+    )
 
 
 _RETURNING = ", ".join(f"u.{c.strip()}" for c in COLUMNS.split(","))
+
+# The outbox row is written claimed by this process (`claimed_until`), and returned with what
+# its first attempt needs, so the worker delivers it right away without a claim round trip.
+# Should the process die first, the claim runs out and the sweeper delivers it.
+_HELD = (
+    "l.id AS log_id, l.merchant_id AS log_merchant_id, l.url AS log_url, l.payload AS log_payload,"
+    " l.claimed_until AS log_held_until, m.webhook_secret AS log_secret"
+)
 
 _SETTLE_MANY = f"""WITH i AS (
        SELECT * FROM unnest(:ids::varchar[], :oids::varchar[], :oks::bool[], :codes::varchar[],
@@ -66,15 +91,15 @@ _SETTLE_MANY = f"""WITH i AS (
        RETURNING payments.*, i.log_id AS new_log_id, i.body_ok, i.body_failed, i.at),
      l AS (
        INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-           payment_id, refund_id, next_retry_at, created_at, updated_at)
+           payment_id, refund_id, next_retry_at, created_at, updated_at, claimed_until)
        SELECT u.new_log_id, m.id,
               CASE WHEN u.status = 'success' THEN :event_ok ELSE :event_failed END,
               CASE WHEN u.status = 'success' THEN u.body_ok ELSE u.body_failed END,
-              'pending', 0, m.webhook_url, u.id, NULL, u.at, u.at, u.at
+              'pending', 0, m.webhook_url, u.id, NULL, u.at, u.at, u.at, :held_until
        FROM u JOIN merchants m ON m.id = u.merchant_id
        WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
-       RETURNING id, payment_id)
-SELECT {_RETURNING}, l.id AS log_id FROM u LEFT JOIN l ON l.payment_id = u.id"""
+       RETURNING id, payment_id, merchant_id, url, payload, claimed_until)
+SELECT {_RETURNING}, {_HELD} FROM u LEFT JOIN l ON l.payment_id = u.id LEFT JOIN merchants m ON m.id = l.merchant_id"""
 
 # One payment (the fallback, and SQL-wise the definition of a settlement).
 SETTLE_ONE = f"""WITH p AS (
@@ -92,15 +117,15 @@ SETTLE_ONE = f"""WITH p AS (
        RETURNING {COLUMNS}),
      l AS (
        INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-           payment_id, refund_id, next_retry_at, created_at, updated_at)
+           payment_id, refund_id, next_retry_at, created_at, updated_at, claimed_until)
        SELECT :log_id, m.id,
               CASE WHEN u.status = 'success' THEN :event_ok ELSE :event_failed END,
               CASE WHEN u.status = 'success' THEN :body_ok ELSE :body_failed END,
-              'pending', 0, m.webhook_url, u.id, NULL, :now, :now, :now
+              'pending', 0, m.webhook_url, u.id, NULL, :now, :now, :now, :held_until
        FROM u JOIN merchants m ON m.id = u.merchant_id
        WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
-       RETURNING id)
-SELECT u.*, (SELECT id FROM l) AS log_id FROM u"""
+       RETURNING id, merchant_id, url, payload, claimed_until)
+SELECT u.*, {_HELD} FROM u LEFT JOIN l ON TRUE LEFT JOIN merchants m ON m.id = l.merchant_id"""
 
 _EVENTS = {"event_ok": str(EventType.PAYMENT_SUCCESS), "event_failed": str(EventType.PAYMENT_FAILED)}
 
@@ -142,6 +167,7 @@ async def _settle_set(items: list[Settlement]) -> list[dict]:
             "log_ids": [i.log_id for i in items],
             "ok_bodies": [i.body_ok for i in items],
             "failed_bodies": [i.body_failed for i in items],
+            "held_until": max(i.held_until for i in items),
             **_EVENTS,
         },
     )
@@ -162,6 +188,7 @@ async def settle_one(item: Settlement) -> dict | None:
             "log_id": item.log_id,
             "body_ok": item.body_ok,
             "body_failed": item.body_failed,
+            "held_until": item.held_until,
             **_EVENTS,
         },
     )

@@ -8,17 +8,19 @@ webhook per payment, delivered and signed, on both databases.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import orjson
 import pytest
 from webhook_support import MerchantInfo, Receiver
 
 from paygate_app.core import processing, settle_pg
-from paygate_app.core.db import Database
+from paygate_app.core.db import Database, utcnow
 from paygate_app.core.methods import ALWAYS_FAIL_VPA
 from paygate_app.core.orders import create_order
 from paygate_app.core.payments import create_payment, get_payment
 from paygate_app.core.settings import settings
+from paygate_app.core.webhooks import delivery
 
 pytestmark = pytest.mark.asyncio
 
@@ -110,3 +112,48 @@ async def test_two_approved_payments_of_one_order_settled_together_one_succeeds(
     assert await _events(db, loser["id"]) == ["payment.created", "payment.pending", "payment.failed"]
     if db.dialect == "postgresql":
         assert set_sizes == [2]  # tried as one set, refused by the unique index, then one by one
+
+
+async def test_the_outcome_event_is_delivered_by_the_settling_worker_without_a_claim(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite settles in a transaction of single statements and claims as usual")
+    payment = await _pay(merchant, (await create_order(merchant_id=merchant.id, amount=700))["id"])
+    claimed: list[str] = []
+    real_claim = delivery.claim
+
+    async def spy(log_id: str):
+        claimed.append(log_id)
+        return await real_claim(log_id)
+
+    monkeypatch.setattr(delivery, "claim", spy)
+    assert await processing.process_payment(payment["id"]) == "success"
+    [success] = await db.fetch_all(
+        "SELECT * FROM webhook_logs WHERE payment_id = :p AND event = 'payment.success'", {"p": payment["id"]}
+    )
+    assert (success["status"], success["attempts"], success["claimed_until"]) == ("success", 1, None)
+    assert success["id"] not in claimed
+    [body] = [orjson.loads(b) for b in receiver.bodies]
+    assert body["event"] == "payment.success" and body["data"]["payment"]["id"] == payment["id"]
+
+
+async def test_an_outcome_event_whose_worker_died_is_delivered_by_the_sweeper_once_its_claim_runs_out(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite settles in a transaction of single statements and claims as usual")
+    payment = await _pay(merchant, (await create_order(merchant_id=merchant.id, amount=700))["id"])
+
+    async def died(job) -> None:  # the process is gone between the commit and the send
+        return None
+
+    monkeypatch.setattr(processing, "deliver_held", died)
+    assert await processing.process_payment(payment["id"]) == "success"
+    [log] = await db.fetch_all("SELECT * FROM webhook_logs WHERE event = 'payment.success'")
+    assert log["status"] == "pending" and log["claimed_until"] is not None
+    assert log["id"] not in await delivery.due_webhook_ids()  # held: nobody else sends it yet
+    await db.execute("UPDATE webhook_logs SET claimed_until = :t", {"t": utcnow() - timedelta(seconds=1)})
+    assert log["id"] in await delivery.due_webhook_ids()
+    assert await delivery.deliver_webhook(log["id"]) == "success"
+    assert [orjson.loads(b)["event"] for b in receiver.bodies] == ["payment.success"]

@@ -297,19 +297,30 @@ async def deliver_webhook(log_id: str) -> str | None:
         job = await claim(log_id)
         if job is None:
             return None
-        secret = job.webhook_secret
-        if secret is None:
-            db = await get_db()
-            merchant = await db.fetch_one(
-                "SELECT webhook_secret FROM merchants WHERE id = :id", {"id": job.merchant_id}
-            )
-            secret = merchant["webhook_secret"]
-        started_at = utcnow()
-        body = job.payload.encode("utf-8")
-        headers = {"Content-Type": "application/json"}
-        headers |= sign(body, secret, msg_id=job.id, timestamp=int(time.time()))
-        result = await send(sender.client, job.url, body, headers)
-        status = await record(job, result, started_at=started_at)
+        return await _attempt(sender, job)
+
+
+async def deliver_claimed(job: Claimed) -> str:
+    """One attempt of a log this process already holds (written with its claim, as a
+    settlement does), without a claim round trip; returns the new status."""
+    sender = _get_sender()
+    async with sender.slots:
+        return await _attempt(sender, job)
+
+
+async def _attempt(sender: _Sender, job: Claimed) -> str:
+    """Send the held log's payload, signed, and record the outcome (fenced by the claim)."""
+    secret = job.webhook_secret
+    if secret is None:
+        db = await get_db()
+        merchant = await db.fetch_one("SELECT webhook_secret FROM merchants WHERE id = :id", {"id": job.merchant_id})
+        secret = merchant["webhook_secret"]
+    started_at = utcnow()
+    body = job.payload.encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    headers |= sign(body, secret, msg_id=job.id, timestamp=int(time.time()))
+    result = await send(sender.client, job.url, body, headers)
+    status = await record(job, result, started_at=started_at)
     observe_webhook_attempt(webhook_outcome(result.response_code, result.error), result.duration_ms / 1000)
     return status
 
@@ -326,17 +337,19 @@ async def deliver_now(log_ids: Sequence[str]) -> None:
             log.warning("delivery of %s failed; the sweeper will retry it", log_id, exc_info=result)
 
 
-async def due_webhook_ids(limit: int = 200) -> list[str]:
-    """Pending logs whose next attempt is due and that nobody holds a claim on."""
+async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[str]:
+    """Pending logs whose next attempt is due and that nobody holds a claim on; first attempts
+    (which were rung into the queue) only once overdue by `first_attempt_slack` seconds."""
     db = await get_db()
     now = utcnow()
     rows = await db.fetch_all(
         """SELECT id FROM webhook_logs
            WHERE status = 'pending' AND next_retry_at <= :now
              AND (claimed_until IS NULL OR claimed_until < :now)
+             AND (attempts > 0 OR next_retry_at <= :first_due)
            ORDER BY next_retry_at LIMIT :n"""
         + db.skip_locked,
-        {"now": now, "n": limit},
+        {"now": now, "first_due": now - timedelta(seconds=first_attempt_slack), "n": limit},
     )
     return [r["id"] for r in rows]
 
@@ -393,6 +406,7 @@ __all__ = [
     "SendResult",
     "claim",
     "close_http_client",
+    "deliver_claimed",
     "deliver_now",
     "deliver_webhook",
     "due_webhook_ids",
