@@ -10,6 +10,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from paygate_app.core import payments_pg
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
@@ -19,6 +20,7 @@ from paygate_app.core.methods import ALWAYS_FAIL_VPA, validate_card, validate_vp
 from paygate_app.core.observability import observe_payment
 from paygate_app.core.orders import OrderStatus
 from paygate_app.core.pagination import Page
+from paygate_app.core.payments_pg import COLUMNS
 from paygate_app.core.processor import payment_delay_ms
 from paygate_app.core.serialize import pick
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
@@ -41,10 +43,6 @@ TRANSITIONS: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
     PaymentStatus.FAILED: (),
 }
 
-COLUMNS = (
-    "id, order_id, merchant_id, amount, amount_refunded, currency, method, status, captured, force_fail,"
-    " vpa, card_network, card_last4, error_code, error_description, process_after, created_at, updated_at"
-)
 BASE_FIELDS = ("id", "order_id", "amount", "currency", "method")
 TAIL_FIELDS = ("status", "captured", "created_at")
 DETAIL_FIELDS = ("error_code", "error_description", "updated_at", "amount_refunded")
@@ -83,24 +81,6 @@ def _check_method(body: dict[str, Any]) -> dict[str, Any]:
     raise BadRequest("method must be 'upi' or 'card'")
 
 
-_INSERT_PAYMENT = f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
-       status, captured, force_fail, vpa, card_network, card_last4, process_after, created_at, updated_at)
-   SELECT :id, id, merchant_id, amount, 0, currency, :method, 'pending', FALSE, :ff, :vpa, :net, :l4, :due, :now, :now
-   FROM orders WHERE id = :oid AND merchant_id = :m AND status = 'created'
-   RETURNING {COLUMNS}"""
-
-# The outbox rows of a new payment, written only if the merchant has a webhook URL (as record_events).
-_INSERT_CREATED_EVENTS = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-       payment_id, refund_id, next_retry_at, created_at, updated_at)
-   SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, :pid, NULL, :now, :now, :now
-   FROM (SELECT :id1 AS id, :event1 AS event, :payload1 AS payload
-         UNION ALL SELECT :id2, :event2, :payload2) AS e
-   JOIN merchants m ON m.id = :m
-   WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
-     AND EXISTS (SELECT 1 FROM payments p WHERE p.id = :pid)
-   RETURNING id"""
-
-
 async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
     """Validate, then in one transaction: check the order, insert the payment, write its events."""
     row = await _insert_payment(merchant_id, body)
@@ -112,10 +92,9 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     """The work of `create_payment`.
 
     Two round trips: read the order (with the other creates of this moment; amount and currency
-    never change), then one script that
-    locks the order, inserts the payment only if the order is still the merchant's and unpaid,
-    and writes the `payment.created` / `payment.pending` outbox rows with the bodies built here
-    (batched with the other creates of this event-loop turn: one commit for all).
+    never change), then create it with the others of the moment (core/payments_pg.py): lock
+    the order, insert the payment only if the order is still the merchant's and unpaid, and
+    write the `payment.created` / `payment.pending` outbox rows with the bodies built here.
     """
     order_id = body.get("order_id")
     if not isinstance(order_id, str) or not order_id:
@@ -140,23 +119,30 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
         "created_at": now, "updated_at": now,
     }  # fmt: skip
     public = payment_public(expected)
-    events = {}
-    for n, event in enumerate((EventType.PAYMENT_CREATED, EventType.PAYMENT_PENDING), start=1):
-        events |= {f"id{n}": new_uuid(), f"event{n}": str(event), f"payload{n}": build_body(event, {"payment": public})}
-    locked, inserted, logs = await db.script_batched(
-        [
-            ("SELECT merchant_id, status FROM orders WHERE id = :id" + db.for_update, {"id": order_id}),
-            (_INSERT_PAYMENT, {"id": payment_id, "oid": order_id, "m": merchant_id, "due": due, "now": now, **checked}),
-            (_INSERT_CREATED_EVENTS, {"pid": payment_id, "m": merchant_id, "now": now, **events}),
-        ]
+    created = await payments_pg.create(
+        payments_pg.NewPayment(
+            payment_id=payment_id,
+            order_id=order_id,
+            merchant_id=merchant_id,
+            method=checked["method"],
+            force_fail=checked["ff"],
+            vpa=checked["vpa"],
+            card_network=checked["net"],
+            card_last4=checked["l4"],
+            due=due,
+            at=now,
+            created_log_id=new_uuid(),
+            created_body=build_body(EventType.PAYMENT_CREATED, {"payment": public}),
+            pending_log_id=new_uuid(),
+            pending_body=build_body(EventType.PAYMENT_PENDING, {"payment": public}),
+        )
     )
-    if not inserted:  # lost a race with the order being paid
-        if not locked or locked[0]["merchant_id"] != merchant_id:
+    if created.row is None:  # lost a race with the order being paid
+        if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")
         raise BadRequest("Order is already paid")
-    row = inserted[0]
-    await ring(JobKind.PROCESS_PAYMENT, row["id"], webhooks=[log["id"] for log in logs])
-    return row
+    await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids)
+    return created.row
 
 
 async def _read_orders(ids: list[str]) -> list[dict | None]:

@@ -1,0 +1,94 @@
+"""Payments created together (core/payments_pg.py on PostgreSQL): the same answers as one at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from webhook_support import MerchantInfo, make_merchant
+
+from paygate_app.core import payments_pg
+from paygate_app.core.db import Database, utcnow
+from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.ids import new_payment_id, new_uuid
+from paygate_app.core.orders import create_order
+from paygate_app.core.payments import create_payment
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    sizes: list[int] = []
+    real = payments_pg._create_set
+
+    async def spy(items):
+        sizes.append(len(items))
+        return await real(items)
+
+    monkeypatch.setattr(payments_pg, "_create_set", spy)
+    return sizes
+
+
+async def _pay(merchant_id: str, order_id: str) -> dict | Exception:
+    try:
+        return await create_payment(
+            merchant_id=merchant_id, body={"order_id": order_id, "method": "upi", "vpa": "a@ok"}
+        )
+    except (BadRequest, NotFound) as exc:
+        return exc
+
+
+async def test_a_moment_of_creates_answers_each_as_alone(
+    db: Database, merchant: MerchantInfo, set_sizes: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    other = await make_merchant(db, webhook_url=None)
+    mine = [await create_order(merchant_id=merchant.id, amount=100 + n) for n in range(20)]
+    theirs = await create_order(merchant_id=other.id, amount=999)
+    paid = await create_order(merchant_id=merchant.id, amount=555)
+    await db.execute("UPDATE orders SET status = 'paid' WHERE id = :id", {"id": paid["id"]})
+    asks = [(merchant.id, o["id"]) for o in mine] + [(merchant.id, mine[0]["id"])]  # a second try of one order
+    asks += [(merchant.id, theirs["id"]), (merchant.id, "order_doesnotexist00"), (merchant.id, paid["id"])]
+    answers = await asyncio.gather(*(_pay(m, o) for m, o in asks))
+    made, refused = answers[:21], answers[21:]
+    assert [type(a) for a in refused] == [NotFound, NotFound, BadRequest]
+    assert [a.description for a in refused] == ["Order not found", "Order not found", "Order is already paid"]
+    for (_, order_id), payment, order in zip(asks[:21], made, [*mine, mine[0]], strict=True):
+        assert isinstance(payment, dict), payment
+        assert (payment["order_id"], payment["amount"], payment["status"]) == (order_id, order["amount"], "pending")
+        logs = await db.fetch_all(
+            "SELECT event, payload FROM webhook_logs WHERE payment_id = :p ORDER BY event", {"p": payment["id"]}
+        )
+        assert [r["event"] for r in logs] == ["payment.created", "payment.pending"]
+        assert orjson.loads(logs[0]["payload"])["data"]["payment"]["id"] == payment["id"]
+    count = await db.fetch_one("SELECT COUNT(*) AS n FROM payments")
+    assert count["n"] == 21  # nothing for the refused ones
+    if db.dialect == "postgresql":
+        assert max(set_sizes) > 1 and not [r for r in caplog.records if "creating one by one" in r.getMessage()]
+
+
+async def test_a_set_refuses_orders_paid_or_foreign_under_the_lock(db: Database, merchant: MerchantInfo) -> None:
+    """What the lock decides (an order paid, or not the merchant's, after the caller read it)."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite creates in a transaction of single statements")
+    other = await make_merchant(db, webhook_url=None)
+    good, paid, theirs = [await create_order(merchant_id=merchant.id, amount=100) for _ in range(3)]
+    await db.execute("UPDATE orders SET status = 'paid' WHERE id = :id", {"id": paid["id"]})
+    await db.execute("UPDATE orders SET merchant_id = :m WHERE id = :id", {"m": other.id, "id": theirs["id"]})
+    now = utcnow()
+
+    def new(order_id: str) -> payments_pg.NewPayment:
+        return payments_pg.NewPayment(
+            payment_id=new_payment_id(), order_id=order_id, merchant_id=merchant.id, method="upi", force_fail=False,
+            vpa="a@ok", card_network=None, card_last4=None, due=now, at=now, created_log_id=new_uuid(),
+            created_body="{}", pending_log_id=new_uuid(), pending_body="{}",
+        )  # fmt: skip
+
+    items = [new(good["id"]), new(paid["id"]), new(theirs["id"]), new("order_doesnotexist00")]
+    made, was_paid, foreign, missing = await payments_pg._create_many(items)
+    assert made.row is not None and made.row["id"] == items[0].payment_id and len(made.log_ids) == 2
+    assert (was_paid.row, was_paid.locked_merchant_id) == (None, merchant.id)
+    assert (foreign.row, foreign.locked_merchant_id, foreign.log_ids) == (None, other.id, [])
+    assert (missing.row, missing.locked_merchant_id) == (None, None)
+    assert [r["id"] for r in await db.fetch_all("SELECT id FROM payments")] == [items[0].payment_id]
