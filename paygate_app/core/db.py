@@ -48,8 +48,10 @@ class PgExecutor:
         cur = await self._conn.execute(_pg_sql(sql), params or {})
         return await cur.fetchone()
 
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
-        cur = await self._conn.execute(_pg_sql(sql), params or {})
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
+    ) -> list[Row]:
+        cur = await self._conn.execute(_pg_sql(sql, binary_params), params or {})
         return await cur.fetchall()
 
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
@@ -57,7 +59,7 @@ class PgExecutor:
         return cur.rowcount
 
 
-_pg_cache: dict[str, str] = {}
+_pg_cache: dict[tuple[str, bool], str] = {}
 
 
 _script_cache: dict[tuple[str, ...], str] = {}
@@ -75,10 +77,12 @@ def _pg_script(statements: list[Statement], prefix: str = "") -> tuple[str, dict
     return text, params
 
 
-def _pg_sql(sql: str) -> str:
-    converted = _pg_cache.get(sql)
+def _pg_sql(sql: str, binary_params: bool = False) -> str:
+    """`:name` → `%(name)s`, or `%(name)b` (sent in binary: arrays of long strings need no quoting)."""
+    key = (sql, binary_params)
+    converted = _pg_cache.get(key)
     if converted is None:
-        converted = _pg_cache[sql] = _to_pg(sql)
+        converted = _pg_cache[key] = _PARAM.sub(r"%(\1)b", sql) if binary_params else _to_pg(sql)
     return converted
 
 
@@ -110,12 +114,12 @@ class PostgresDatabase:
     async def close(self) -> None:
         await self._pool.close()
 
-    async def _run(self, method: str, sql: str, params: dict[str, Any] | None) -> Any:
+    async def _run(self, method: str, sql: str, params: dict[str, Any] | None, **options: Any) -> Any:
         import psycopg
 
         try:
             async with self._pool.connection() as conn:
-                return await getattr(PgExecutor(conn), method)(sql, params)
+                return await getattr(PgExecutor(conn), method)(sql, params, **options)
         except (psycopg.OperationalError, TimeoutError) as exc:
             raise ServiceUnavailable("Database unavailable") from exc
         except Exception as exc:  # pool timeouts have their own class
@@ -126,8 +130,12 @@ class PostgresDatabase:
     async def fetch_one(self, sql: str, params: dict[str, Any] | None = None) -> Row | None:
         return await self._run("fetch_one", sql, params)
 
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
-        return await self._run("fetch_all", sql, params)
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
+    ) -> list[Row]:
+        """The rows; `binary_params` sends the values in binary (for sets passed as arrays: text
+        arrays of JSON bodies cost ~16 µs of quoting per element, binary ones almost nothing)."""
+        return await self._run("fetch_all", sql, params, binary_params=binary_params)
 
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
         return await self._run("execute", sql, params)

@@ -150,7 +150,9 @@ async def _read_orders(ids: list[str]) -> list[dict | None]:
     status is checked again under the lock)."""
     db = await get_db()
     rows = await db.fetch_all(
-        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = ANY(:ids)", {"ids": list(set(ids))}
+        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = ANY(:ids::varchar[])",
+        {"ids": list(set(ids))},
+        binary_params=True,
     )
     by_id = {r["id"]: r for r in rows}
     return [by_id.get(i) for i in ids]

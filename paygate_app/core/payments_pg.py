@@ -148,6 +148,7 @@ async def _create_set(items: list[NewPayment]) -> list[dict]:
             "body2s": [i.pending_body for i in items],
             **_EVENTS,
         },
+        binary_params=True,
     )
 
 

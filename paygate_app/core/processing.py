@@ -168,7 +168,9 @@ async def deliver_held(job) -> None:
 
 async def _read_payments(ids: list[str]) -> list[dict | None]:
     db = await get_db()
-    rows = await db.fetch_all(f"SELECT {COLUMNS} FROM payments WHERE id = ANY(:ids)", {"ids": list(set(ids))})
+    rows = await db.fetch_all(
+        f"SELECT {COLUMNS} FROM payments WHERE id = ANY(:ids::varchar[])", {"ids": list(set(ids))}, binary_params=True
+    )
     by_id = {r["id"]: r for r in rows}
     return [by_id.get(i) for i in ids]
 

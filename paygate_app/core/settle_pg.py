@@ -170,6 +170,7 @@ async def _settle_set(items: list[Settlement]) -> list[dict]:
             "held_until": max(i.held_until for i in items),
             **_EVENTS,
         },
+        binary_params=True,
     )
 
 

@@ -2,9 +2,8 @@
 
 Under load most of a delivery's CPU went into building, quoting and sending one SQL text per
 claim and per record (bench/README.md). Here the claims that arrive together are one
-`UPDATE … WHERE id = ANY(…)`, and the records one transaction of three statements over
-`unnest(…)` arrays sent as one script (one round trip). The texts do not depend on the batch
-size, so neither the client nor PostgreSQL parses a new shape of query per batch.
+`UPDATE … WHERE id = ANY(…)`, and the records one statement over `unnest(…)` arrays sent in
+binary (one round trip, one prepared plan, no quoting of response bodies).
 
 Same effects as the single-row phases in delivery.py, which stay the fallback: a claim leases
 due, unheld, pending logs only; a record locks its logs (in id order, so two batches cannot
@@ -28,27 +27,36 @@ if TYPE_CHECKING:
 log = logging.getLogger("paygate.webhooks")
 
 _CLAIM = """UPDATE webhook_logs SET claimed_until = :until
-   WHERE id = ANY(:ids) AND status = 'pending' AND next_retry_at <= :now
+   WHERE id = ANY(:ids::varchar[]) AND status = 'pending' AND next_retry_at <= :now
      AND (claimed_until IS NULL OR claimed_until < :now)
    RETURNING id, merchant_id, url, payload, attempts,
      (SELECT m.webhook_secret FROM merchants m WHERE m.id = webhook_logs.merchant_id) AS webhook_secret"""
 
-_LOCK = "SELECT id, status FROM webhook_logs WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"
-
-_APPEND = """INSERT INTO webhook_attempts (log_id, attempt, response_code, error, response_body, duration_ms,
-       created_at)
-   SELECT i.id, COALESCE((SELECT MAX(a.attempt) FROM webhook_attempts a WHERE a.log_id = i.id), 0) + 1,
-          i.code, i.error, i.body, i.ms, i.at
-   FROM unnest(:ids::varchar[], :codes::int[], :errors::varchar[], :bodies::text[], :ms::int[],
-               :ats::timestamptz[]) AS i(id, code, error, body, ms, at)"""
-
-_MOVE = """UPDATE webhook_logs l SET status = i.status, attempts = i.attempts, last_attempt_at = i.at,
-       response_code = i.code, next_retry_at = i.next, claimed_until = NULL, updated_at = i.end_at
-   FROM unnest(:ids::varchar[], :statuses::varchar[], :attempts::int[], :ats::timestamptz[], :codes::int[],
-               :nexts::timestamptz[], :ends::timestamptz[], :claims::timestamptz[])
-        AS i(id, status, attempts, at, code, next, end_at, claim)
-   WHERE l.id = i.id AND l.claimed_until = i.claim
-   RETURNING l.id"""
+# One statement: lock the logs (id order, so two sets cannot deadlock), append each attempt
+# numbered after the last one, move each log whose claim still holds. The attempt number is
+# read in the statement's snapshot; should a record of the same log have committed while this
+# one waited for the lock (only possible after a manual retry), the unique (log_id, attempt)
+# refuses the set and its items are recorded one by one, each statement reading after the lock.
+_RECORD = """WITH i AS (
+       SELECT * FROM unnest(:ids::varchar[], :codes::int[], :errors::varchar[], :bodies::text[], :ms::int[],
+                            :ats::timestamptz[], :statuses::varchar[], :attempts::int[], :nexts::timestamptz[],
+                            :ends::timestamptz[], :claims::timestamptz[])
+         AS i(id, code, error, body, ms, at, status, attempts, next, end_at, claim)),
+     lk AS (
+       SELECT id, status FROM webhook_logs WHERE id = ANY(:ids::varchar[]) ORDER BY id FOR UPDATE),
+     ap AS (
+       INSERT INTO webhook_attempts (log_id, attempt, response_code, error, response_body, duration_ms, created_at)
+       SELECT i.id, COALESCE((SELECT MAX(a.attempt) FROM webhook_attempts a WHERE a.log_id = i.id), 0) + 1,
+              i.code, i.error, i.body, i.ms, i.at
+       FROM i JOIN lk ON lk.id = i.id
+       RETURNING log_id),
+     mv AS (
+       UPDATE webhook_logs l SET status = i.status, attempts = i.attempts, last_attempt_at = i.at,
+           response_code = i.code, next_retry_at = i.next, claimed_until = NULL, updated_at = i.end_at
+       FROM i
+       WHERE l.id = i.id AND l.claimed_until = i.claim AND l.id IN (SELECT id FROM lk)
+       RETURNING l.id)
+SELECT lk.id, lk.status, lk.id IN (SELECT id FROM mv) AS moved, (SELECT COUNT(*) FROM ap) AS appended FROM lk"""
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -65,7 +73,8 @@ async def _claim_many(items: list[tuple[str, float]]) -> list[Claimed | None]:
     db = await get_db()
     now = utcnow()
     until = now + timedelta(seconds=max(seconds for _, seconds in items))
-    rows = await db.fetch_all(_CLAIM, {"ids": sorted({i for i, _ in items}), "now": now, "until": until})
+    params = {"ids": sorted({i for i, _ in items}), "now": now, "until": until}
+    rows = await db.fetch_all(_CLAIM, params, binary_params=True)
     by_id = {r["id"]: r for r in rows}
     out: list[Claimed | None] = []
     for log_id, _ in items:
@@ -97,41 +106,27 @@ async def _record_many(items: list[Outcome]) -> list[str]:
 
 
 async def _record_set(items: list[Outcome]) -> list[str]:
-    ids = [job.id for job, *_ in items]
-    codes = [result.response_code for _, result, *_ in items]
-    starts = [started for _, _, started, *_ in items]
     db = await get_db()
-    # One script: one round trip and one transaction, each statement with its own snapshot, so
-    # the attempt numbers are read after the lock.
-    locked, _, moved = await db.script(
-        [
-            (_LOCK, {"ids": ids}),
-            (
-                _APPEND,
-                {
-                    "ids": ids,
-                    "codes": codes,
-                    "errors": [result.error for _, result, *_ in items],
-                    "bodies": [result.response_body for _, result, *_ in items],
-                    "ms": [result.duration_ms for _, result, *_ in items],
-                    "ats": starts,
-                },
-            ),
-            (
-                _MOVE,
-                {
-                    "ids": ids,
-                    "statuses": [status for *_, status, _ in items],
-                    "attempts": [job.attempts + 1 for job, *_ in items],
-                    "ats": starts,
-                    "codes": codes,
-                    "nexts": [next_at for *_, next_at in items],
-                    "ends": [end for _, _, _, end, *_ in items],
-                    "claims": [job.claimed_until for job, *_ in items],
-                },
-            ),
-        ]
+    rows = await db.fetch_all(
+        _RECORD,
+        {
+            "ids": [job.id for job, *_ in items],
+            "codes": [result.response_code for _, result, *_ in items],
+            "errors": [result.error for _, result, *_ in items],
+            "bodies": [result.response_body for _, result, *_ in items],
+            "ms": [result.duration_ms for _, result, *_ in items],
+            "ats": [started for _, _, started, *_ in items],
+            "statuses": [status for *_, status, _ in items],
+            "attempts": [job.attempts + 1 for job, *_ in items],
+            "nexts": [next_at for *_, next_at in items],
+            "ends": [end for _, _, _, end, *_ in items],
+            "claims": [job.claimed_until for job, *_ in items],
+        },
+        binary_params=True,
     )
-    current = {r["id"]: r["status"] for r in locked}
-    moved_ids = {r["id"] for r in moved}
-    return [status if job.id in moved_ids else current.get(job.id, status) for job, _, _, _, status, _ in items]
+    current = {r["id"]: (r["status"], r["moved"]) for r in rows}
+    out = []
+    for job, _, _, _, status, _ in items:
+        before, moved = current.get(job.id, (status, False))
+        out.append(status if moved else before)
+    return out
