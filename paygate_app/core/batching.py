@@ -5,6 +5,10 @@ on the next loop turn with everything queued by then, and while `max_in_flight` 
 running new items wait and go together in the next one: the busier the system, the bigger the
 batches, and an idle system still answers after one loop turn.
 
+One batch in flight per batcher by default: measured on the e2e bench, two in flight made
+batches of ~5-13 items, one made them about twice as large, and the CPU per payment fell by a
+fifth (one round trip of ~1 ms is the most a new item waits for).
+
 `flush(items)` returns one result per item, in order, or raises; a raise fails every caller of
 that batch (flush functions that can recover item by item should do so themselves).
 """
@@ -21,7 +25,7 @@ Result = TypeVar("Result")
 
 class GroupBatcher(Generic[Item, Result]):
     def __init__(
-        self, flush: Callable[[list[Item]], Awaitable[list[Result]]], *, max_batch: int = 200, max_in_flight: int = 2
+        self, flush: Callable[[list[Item]], Awaitable[list[Result]]], *, max_batch: int = 200, max_in_flight: int = 1
     ) -> None:
         self._flush = flush
         self._max_batch = max_batch
