@@ -49,8 +49,9 @@ def parse_webhook_url(url: str) -> tuple[str, int]:
     return host, port or (443 if parts.scheme.lower() == "https" else 80)
 
 
-async def check_public_host(host: str, port: int) -> None:
-    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses."""
+async def check_public_host(host: str, port: int) -> str:
+    """Refuse hosts that resolve to loopback, private, link-local or reserved addresses; returns
+    one of the checked addresses (connect to it, so a second DNS answer cannot differ)."""
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT):
@@ -60,6 +61,7 @@ async def check_public_host(host: str, port: int) -> None:
     addresses = {info[4][0] for info in infos}
     if not addresses or not all(_address_allowed(a) for a in addresses):
         raise UrlNotAllowed("webhook_url must not point to a loopback, private or reserved address")
+    return str(infos[0][4][0])
 
 
 async def validate_webhook_url(url: str) -> str:

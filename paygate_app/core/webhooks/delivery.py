@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiohttp
-
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound
 from paygate_app.core.jobs import JobKind, ring
@@ -38,6 +36,7 @@ from paygate_app.core.webhooks.config import (
     set_webhook_url,
 )
 from paygate_app.core.webhooks.events import EventType, record_events
+from paygate_app.core.webhooks.http_client import WebhookHttpClient
 from paygate_app.core.webhooks.logs import get_log, list_logs
 from paygate_app.core.webhooks.signing import sign
 
@@ -102,14 +101,15 @@ class SendResult:
 
 
 # --- the HTTP client: one keep-alive pool per event loop -------------------------------
-# aiohttp, not httpx: measured on this machine, httpx (httpcore's pool) costs 1.4-4.7 ms of CPU
-# per POST at 16-64 concurrent sends, aiohttp 0.08-0.18 ms; delivery is the workers' hot path.
+# Our own small client (http_client.py, httptools' parser): measured on this machine, httpx
+# cost 1.4-4.7 ms of CPU per POST, aiohttp ~0.1 ms, this ~0.02 ms; delivery is the workers'
+# hot path (bench/README.md).
 
 
 @dataclass
 class _Sender:
     loop: asyncio.AbstractEventLoop
-    client: aiohttp.ClientSession
+    client: WebhookHttpClient
     slots: asyncio.Semaphore
 
 
@@ -120,13 +120,8 @@ def _get_sender() -> _Sender:
     global _sender
     loop = asyncio.get_running_loop()
     if _sender is None or _sender.loop is not loop or _sender.client.closed:
-        size = max(1, settings.webhook_concurrency)
-        client = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=size),
-            timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout),
-            headers={"User-Agent": USER_AGENT},
-        )
-        _sender = _Sender(loop=loop, client=client, slots=asyncio.Semaphore(size))
+        client = WebhookHttpClient(user_agent=USER_AGENT, body_limit=MAX_BODY_CHARS * 4)
+        _sender = _Sender(loop=loop, client=client, slots=asyncio.Semaphore(max(1, settings.webhook_concurrency)))
     return _sender
 
 
@@ -142,39 +137,28 @@ def _clip(text: str, limit: int) -> str:
     return text.replace("\x00", "")[:limit]
 
 
-async def _read_some(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    chunks, size = [], 0
-    while size < limit:
-        chunk = await response.content.read(limit - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)[:limit]
+async def _vet(host: str, port: int) -> str:
+    return await check_public_host(host, port)
 
 
-async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+async def send(client: WebhookHttpClient, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """POST one attempt (redirects not followed); never raises for anything the receiver or network does."""
     started = time.perf_counter()
     code: int | None = None
     text: str | None = None
     error: str | None = None
     try:
-        if not settings.test_mode:
-            await check_public_host(*parse_webhook_url(url))
+        parse_webhook_url(url)
         async with asyncio.timeout(settings.webhook_timeout):
-            async with client.post(url, data=body, headers=headers, allow_redirects=False) as response:
-                code = response.status
-                raw = await _read_some(response, MAX_BODY_CHARS * 4)
-                text = _clip(raw.decode("utf-8", errors="replace"), MAX_BODY_CHARS)
-    except TimeoutError:  # asyncio's and aiohttp's timeouts alike
+            response = await client.post(url, body, headers, vet=None if settings.test_mode else _vet)
+        code = response.status
+        text = _clip(response.body.decode("utf-8", errors="replace"), MAX_BODY_CHARS)
+    except TimeoutError:
         error = f"Timed out after {settings.webhook_timeout:g}s"
     except BadRequest as exc:
         error = f"Refused: {exc.description}"
-    except aiohttp.ClientError as exc:
+    except Exception as exc:  # refused, reset, TLS, a bad answer: an attempt that failed, not a crash
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    except Exception as exc:  # a bad URL or anything else: an attempt that failed, not a crash
-        error = f"{type(exc).__name__}: {exc}"
     if code is not None and error is None and not 200 <= code < 300:
         error = f"HTTP {code}" + (" Gone: receiver asked us to stop retrying" if code == 410 else "")
     duration_ms = int((time.perf_counter() - started) * 1000)
