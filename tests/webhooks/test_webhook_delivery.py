@@ -225,6 +225,21 @@ async def test_deliver_webhook_redirect_not_followed(db: Database, receiver: Rec
     assert (await _log(db, log_id))["response_code"] == 302
 
 
+async def test_outside_test_mode_a_private_address_is_refused_when_the_connection_opens(
+    db: Database, receiver: Receiver, merchant: MerchantInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The URL was saved while it resolved elsewhere (or in test mode); delivery checks again."""
+    monkeypatch.setattr(settings, "test_mode", False)
+    [log_id] = await make_events(db, merchant.id)
+
+    assert await deliver_webhook(log_id) == "pending"
+
+    assert receiver.count == 0
+    [attempt] = await _attempts(db, log_id)
+    assert attempt["response_code"] is None and attempt["error"].startswith("Refused: ")
+    assert "loopback, private or reserved" in attempt["error"]
+
+
 async def test_deliver_webhook_timeout_recorded_as_failed_attempt(
     db: Database, receiver: Receiver, merchant: MerchantInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
