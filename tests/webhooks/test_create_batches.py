@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 import pytest
-from webhook_support import MerchantInfo, make_merchant
+from webhook_support import MerchantInfo, make_merchant, spy_on_set_sizes
 
 from paygate_app.core import payments_pg
 from paygate_app.core.db import Database, utcnow
@@ -20,15 +20,8 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    sizes: list[int] = []
-    real = payments_pg._create_set
-
-    async def spy(items):
-        sizes.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(payments_pg, "_create_set", spy)
-    return sizes
+    """The sizes of the sets created in one statement (PostgreSQL)."""
+    return spy_on_set_sizes(monkeypatch, payments_pg, "_create_set")
 
 
 async def _pay(merchant_id: str, order_id: str) -> dict | Exception:

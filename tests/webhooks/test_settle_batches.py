@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import orjson
 import pytest
-from webhook_support import MerchantInfo, Receiver
+from webhook_support import MerchantInfo, Receiver, spy_on_set_sizes
 
 from paygate_app.core import processing, settle_pg
 from paygate_app.core.db import Database, utcnow
@@ -44,15 +44,7 @@ async def _events(db: Database, payment_id: str) -> list[str]:
 @pytest.fixture
 def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sizes of the sets settled in one statement (PostgreSQL)."""
-    sizes: list[int] = []
-    real = settle_pg._settle_set
-
-    async def spy(items):
-        sizes.append(len(items))
-        return await real(items)
-
-    monkeypatch.setattr(settle_pg, "_settle_set", spy)
-    return sizes
+    return spy_on_set_sizes(monkeypatch, settle_pg, "_settle_set")
 
 
 async def test_a_moment_of_payments_settles_each_once_with_its_outcome_webhook(

@@ -141,3 +141,16 @@ async def make_events(
     events = [(event, {"payment": {"id": f"pay_{i:016d}", "amount": 50000}}) for i in range(count)]
     async with database.transaction() as tx:
         return await record_events(tx, merchant_id=merchant_id, events=events)
+
+
+def spy_on_set_sizes(monkeypatch, module: object, name: str) -> list[int]:
+    """Record the size of every set passed to `module.name` (a `_..._set` flush), calling through."""
+    sizes: list[int] = []
+    real = getattr(module, name)
+
+    async def spy(items):
+        sizes.append(len(items))
+        return await real(items)
+
+    monkeypatch.setattr(module, name, spy)
+    return sizes
