@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from paygate_app.core import processing
 from paygate_app.core.batching import loop_batcher
@@ -23,24 +24,22 @@ PAYMENTS_TASK = "process_payments"
 
 
 @broker.task(task_name=JobKind.PROCESS_PAYMENT.value)
-async def process_payment(payment_id: str, webhooks: list[str] | None = None) -> None:
+async def process_payment(payment_id: str, webhooks: list[str] | None = None, held_until: str | None = None) -> None:
     ids = [payment_id, *(webhooks or ())]
     mark_task_started(ids)
     try:
-        await processing.run_payment(payment_id, webhooks or ())
+        held = datetime.fromisoformat(held_until) if held_until else None
+        await processing.run_payment(payment_id, webhooks or (), held_until=held)
     finally:
         in_flight.difference_update(ids)
 
 
 @broker.task(task_name=PAYMENTS_TASK)
 async def process_payments(payments: list[list]) -> None:
-    """Several payments rung in one moment: `[[payment_id, [webhook ids]], ...]`, each run as
-    `process_payment`, all at once; one failing does not stop the others (the sweeper has it)."""
-    results = await asyncio.gather(
-        *(process_payment.original_func(payment_id, webhooks) for payment_id, webhooks in payments),
-        return_exceptions=True,
-    )
-    for (payment_id, _), result in zip(payments, results, strict=True):
+    """Several payments rung in one moment: `[[payment_id, [webhook ids], held_until], ...]`, each
+    run as `process_payment`, all at once; one failing does not stop the others (the sweeper has it)."""
+    results = await asyncio.gather(*(process_payment.original_func(*item) for item in payments), return_exceptions=True)
+    for (payment_id, *_), result in zip(payments, results, strict=True):
         if isinstance(result, Exception):
             log.warning("payment %s failed in its job; the sweeper will retry it", payment_id, exc_info=result)
 
@@ -73,18 +72,20 @@ TASKS = {
 }
 
 
-async def _kiq_payments(items: list[tuple[str, list[str]]]) -> list[None]:
+async def _kiq_payments(items: list[list]) -> list[None]:
     if len(items) == 1:
-        [(payment_id, webhooks)] = items
-        await process_payment.kiq(payment_id, webhooks)
+        await process_payment.kiq(*items[0])
     else:
-        await process_payments.kiq([[payment_id, webhooks] for payment_id, webhooks in items])
+        await process_payments.kiq(items)
     return [None] * len(items)
 
 
-async def ring_taskiq(kind: JobKind, job_id: str, webhooks: Sequence[str] = ()) -> None:
+async def ring_taskiq(
+    kind: JobKind, job_id: str, webhooks: Sequence[str] = (), held_until: datetime | None = None
+) -> None:
     if kind is JobKind.PROCESS_PAYMENT:
-        await loop_batcher("payment-rings", _kiq_payments).submit((job_id, list(webhooks)))
+        item = [job_id, list(webhooks), held_until.isoformat() if held_until else None]
+        await loop_batcher("payment-rings", _kiq_payments).submit(item)
     elif webhooks:
         await TASKS[kind].kiq(job_id, list(webhooks))
     else:

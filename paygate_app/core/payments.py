@@ -23,6 +23,7 @@ from paygate_app.core.pagination import Page
 from paygate_app.core.payments_pg import COLUMNS
 from paygate_app.core.processor import payment_delay_ms
 from paygate_app.core.serialize import pick
+from paygate_app.core.webhooks.delivery import claim_seconds
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
 
@@ -135,13 +136,14 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
             created_body=build_body(EventType.PAYMENT_CREATED, {"payment": public}),
             pending_log_id=new_uuid(),
             pending_body=build_body(EventType.PAYMENT_PENDING, {"payment": public}),
+            held_until=now + timedelta(seconds=claim_seconds()),
         )
     )
     if created.row is None:  # lost a race with the order being paid
         if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")
         raise BadRequest("Order is already paid")
-    await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids)
+    await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids, held_until=created.held_until)
     return created.row
 
 

@@ -7,6 +7,10 @@ statement over `unnest(…)` arrays: one round trip, one commit, one prepared pl
 text to quote per payment. The order rows are locked in id order and read after the lock (a
 `FOR UPDATE` returns the latest committed version), so an order paid meanwhile is seen as paid.
 
+The outbox rows are written claimed (`claimed_until`) for the job the caller rings next, which
+then sends them without a claim of its own; if that job is lost, the claim runs out and the
+sweeper delivers them.
+
 Same effects as the one-payment script below, which stays the fallback: a set that fails as a
 whole wrote nothing (one statement), and each create then runs again on its own.
 """
@@ -45,6 +49,7 @@ class NewPayment:
     created_body: str
     pending_log_id: str
     pending_body: str
+    held_until: datetime  # the outbox rows are written claimed until then, for the job rung next
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Created:
     row: dict | None  # the payment, None if it was not inserted
     locked_merchant_id: str | None  # the order's merchant under the lock; None if no such order
     log_ids: list[str]  # its outbox rows, created then pending (none without a webhook URL)
+    held_until: datetime | None = None  # their claim, for the job rung next
 
 
 _NAMES = [c.strip() for c in COLUMNS.split(",")]
@@ -75,9 +81,9 @@ _CREATE_MANY = f"""WITH i AS (
        RETURNING {COLUMNS}),
      ev AS (
        INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id, refund_id,
-           next_retry_at, created_at, updated_at)
+           next_retry_at, created_at, updated_at, claimed_until)
        SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, ins.id, NULL, ins.created_at,
-              ins.created_at, ins.created_at
+              ins.created_at, ins.created_at, :held_until
        FROM ins JOIN i ON i.id = ins.id JOIN merchants m ON m.id = ins.merchant_id
        CROSS JOIN LATERAL (VALUES (i.log1, :event1, i.body1), (i.log2, :event2, i.body2)) AS e(id, event, payload)
        WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
@@ -94,8 +100,8 @@ _INSERT_PAYMENT = f"""INSERT INTO payments (id, order_id, merchant_id, amount, a
 
 # The outbox rows of a new payment, written only if the merchant has a webhook URL (as record_events).
 _INSERT_CREATED_EVENTS = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-       payment_id, refund_id, next_retry_at, created_at, updated_at)
-   SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, :pid, NULL, :now, :now, :now
+       payment_id, refund_id, next_retry_at, created_at, updated_at, claimed_until)
+   SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, :pid, NULL, :now, :now, :now, :held
    FROM (SELECT :id1 AS id, :event1 AS event, :payload1 AS payload
          UNION ALL SELECT :id2, :event2, :payload2) AS e
    JOIN merchants m ON m.id = :m
@@ -118,13 +124,19 @@ async def _create_many(items: list[NewPayment]) -> list[Created]:
         except Exception:  # one statement: nothing was written; each runs again on its own below
             log.info("payment create batch of %d refused; creating one by one", len(items), exc_info=True)
         else:
-            return [_created(rows[item.payment_id]) for item in items]
+            held = max(item.held_until for item in items)
+            return [_created(rows[item.payment_id], held) for item in items]
     return [await create_one(item) for item in items]
 
 
-def _created(row: dict) -> Created:
+def _created(row: dict, held_until: datetime) -> Created:
     payment = {c: row[c] for c in _NAMES} if row["id"] is not None else None
-    return Created(row=payment, locked_merchant_id=row["locked_merchant_id"], log_ids=list(row["log_ids"] or []))
+    return Created(
+        row=payment,
+        locked_merchant_id=row["locked_merchant_id"],
+        log_ids=list(row["log_ids"] or []),
+        held_until=held_until,
+    )
 
 
 async def _create_set(items: list[NewPayment]) -> list[dict]:
@@ -146,6 +158,7 @@ async def _create_set(items: list[NewPayment]) -> list[dict]:
             "body1s": [i.created_body for i in items],
             "log2s": [i.pending_log_id for i in items],
             "body2s": [i.pending_body for i in items],
+            "held_until": max(i.held_until for i in items),
             **_EVENTS,
         },
         binary_params=True,
@@ -183,6 +196,7 @@ async def create_one(item: NewPayment) -> Created:
                     "payload1": item.created_body,
                     "id2": item.pending_log_id,
                     "payload2": item.pending_body,
+                    "held": item.held_until,
                     **_EVENTS,
                 },
             ),
@@ -192,4 +206,5 @@ async def create_one(item: NewPayment) -> Created:
         row=inserted[0] if inserted else None,
         locked_merchant_id=locked[0]["merchant_id"] if locked else None,
         log_ids=[r["id"] for r in logs],
+        held_until=item.held_until,
     )

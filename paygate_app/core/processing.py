@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from paygate_app.core import settle_pg
 from paygate_app.core.batching import loop_batcher
@@ -21,7 +21,7 @@ from paygate_app.core.observability import log_context, observe_payment
 from paygate_app.core.payments import COLUMNS, payment_public
 from paygate_app.core.processor import decide_payment
 from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
-from paygate_app.core.webhooks.delivery import claim_seconds, deliver_claimed, deliver_now
+from paygate_app.core.webhooks.delivery import claim_seconds, deliver_claimed, deliver_now, deliver_written
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
 log = logging.getLogger("paygate.processing")
@@ -40,11 +40,14 @@ async def _wait_until_due(table: str, row_id: str) -> bool:
     return True
 
 
-async def run_payment(payment_id: str, webhooks: Sequence[str] = ()) -> str | None:
+async def run_payment(
+    payment_id: str, webhooks: Sequence[str] = (), *, held_until: datetime | None = None
+) -> str | None:
     """A new payment's background work as one job: deliver the events written with it
-    (`payment.created`, `payment.pending`) while it waits until due, settle it, then deliver
-    the outcome's event. Returns the new status, None if another job settled it."""
-    sends = asyncio.ensure_future(deliver_now(webhooks))
+    (`payment.created`, `payment.pending`; written claimed until `held_until`, if given) while it
+    waits until due, settle it, then deliver the outcome's event. Returns the new status, None
+    if another job settled it."""
+    sends = asyncio.ensure_future(deliver_written(webhooks, held_until) if held_until else deliver_now(webhooks))
     try:
         return await process_payment(payment_id)
     finally:

@@ -75,7 +75,7 @@ async def test_a_set_refuses_orders_paid_or_foreign_under_the_lock(db: Database,
         return payments_pg.NewPayment(
             payment_id=new_payment_id(), order_id=order_id, merchant_id=merchant.id, method="upi", force_fail=False,
             vpa="a@ok", card_network=None, card_last4=None, due=now, at=now, created_log_id=new_uuid(),
-            created_body="{}", pending_log_id=new_uuid(), pending_body="{}",
+            created_body="{}", pending_log_id=new_uuid(), pending_body="{}", held_until=now,
         )  # fmt: skip
 
     items = [new(good["id"]), new(paid["id"]), new(theirs["id"]), new("order_doesnotexist00")]

@@ -54,14 +54,17 @@ async def test_a_moment_of_payments_settles_each_once_with_its_outcome_webhook(
     payments = [
         await _pay(merchant, o["id"], ALWAYS_FAIL_VPA if n % 5 == 0 else "ok@okbank") for n, o in enumerate(orders)
     ]
+    # What the create rang: each payment's outbox rows and the claim they were written with
+    # (PostgreSQL; SQLite writes them unclaimed and the job claims them).
     logs = {
-        p["id"]: [
-            r["id"] for r in await db.fetch_all("SELECT id FROM webhook_logs WHERE payment_id = :p", {"p": p["id"]})
-        ]
+        p["id"]: await db.fetch_all("SELECT id, claimed_until FROM webhook_logs WHERE payment_id = :p", {"p": p["id"]})
         for p in payments
     }
     # Each payment's job runs twice at once (a redelivered message): still one outcome each.
-    jobs = [processing.run_payment(p["id"], logs[p["id"]]) for p in payments]
+    jobs = [
+        processing.run_payment(p["id"], [r["id"] for r in logs[p["id"]]], held_until=logs[p["id"]][0]["claimed_until"])
+        for p in payments
+    ]
     outcomes = await asyncio.gather(*jobs, *(processing.run_payment(p["id"]) for p in payments))
     mine, again = outcomes[:30], outcomes[30:]
     assert sorted(filter(None, mine + again)) == sorted(["failed"] * 6 + ["success"] * 24)
@@ -149,3 +152,49 @@ async def test_an_outcome_event_whose_worker_died_is_delivered_by_the_sweeper_on
     assert log["id"] in await delivery.due_webhook_ids()
     assert await delivery.deliver_webhook(log["id"]) == "success"
     assert [orjson.loads(b)["event"] for b in receiver.bodies] == ["payment.success"]
+
+
+async def test_the_created_and_pending_events_are_sent_by_the_rung_job_without_a_claim(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite writes the outbox rows unclaimed and the job claims them")
+    payment = await _pay(merchant, (await create_order(merchant_id=merchant.id, amount=900))["id"])
+    rows = await db.fetch_all("SELECT id, claimed_until FROM webhook_logs WHERE payment_id = :p", {"p": payment["id"]})
+    [held] = {r["claimed_until"] for r in rows}
+    assert held is not None and held > utcnow()
+    assert not set(await delivery.due_webhook_ids()) & {r["id"] for r in rows}  # nobody else sends them
+    claimed: list[str] = []
+    real_claim = delivery.claim
+
+    async def spy(log_id: str):
+        claimed.append(log_id)
+        return await real_claim(log_id)
+
+    monkeypatch.setattr(delivery, "claim", spy)
+    assert await processing.run_payment(payment["id"], [r["id"] for r in rows], held_until=held) == "success"
+    assert claimed == []
+    events = sorted(orjson.loads(b)["event"] for b in receiver.bodies)
+    assert events == ["payment.created", "payment.pending", "payment.success"]
+    logs = await db.fetch_all(
+        "SELECT status, attempts, claimed_until FROM webhook_logs WHERE payment_id = :p", {"p": payment["id"]}
+    )
+    assert [(r["status"], r["attempts"], r["claimed_until"]) for r in logs] == [("success", 1, None)] * 3
+
+
+async def test_created_events_of_a_lost_job_go_out_once_their_claim_runs_out(
+    db: Database, merchant: MerchantInfo, receiver: Receiver
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite writes the outbox rows unclaimed")
+    payment = await _pay(merchant, (await create_order(merchant_id=merchant.id, amount=900))["id"])
+    ids = {
+        r["id"] for r in await db.fetch_all("SELECT id FROM webhook_logs WHERE payment_id = :p", {"p": payment["id"]})
+    }
+    # The job was lost (Redis flushed): nothing sends them while the claim holds ...
+    assert not set(await delivery.due_webhook_ids()) & ids
+    # ... and once it has run out, the sweeper's query finds them and they are delivered.
+    await db.execute("UPDATE webhook_logs SET claimed_until = :t", {"t": utcnow() - timedelta(seconds=1)})
+    assert ids <= set(await delivery.due_webhook_ids())
+    assert [await delivery.deliver_webhook(i) for i in sorted(ids)] == ["success", "success"]
+    assert sorted(orjson.loads(b)["event"] for b in receiver.bodies) == ["payment.created", "payment.pending"]

@@ -45,6 +45,7 @@ from paygate_app.core.webhooks.sender import (
 from paygate_app.core.webhooks.signing import sign
 
 log = logging.getLogger("paygate.webhooks")
+HELD_MARGIN_SECONDS = 5.0  # a held log is sent only with a send's timeout plus this left of its claim
 
 
 def retry_schedule() -> list[float]:
@@ -236,6 +237,25 @@ async def deliver_now(log_ids: Sequence[str]) -> None:
             log.warning("delivery of %s failed; the sweeper will retry it", log_id, exc_info=result)
 
 
+async def deliver_written(log_ids: Sequence[str], held_until: datetime) -> None:
+    """Deliver logs written claimed until `held_until` for this job, without claiming them again.
+
+    A log whose claim is no longer that one (a manual retry took it over) or that is no longer
+    pending is left alone. When too little of the claim is left for a send, the logs go through
+    the usual claim (which waits for the claim to run out; the sweeper then delivers them).
+    """
+    if not log_ids:
+        return
+    if (held_until - utcnow()).total_seconds() < settings.webhook_timeout + HELD_MARGIN_SECONDS:
+        await deliver_now(log_ids)
+        return
+    jobs = await pg_batch.read_held(list(log_ids), held_until)
+    results = await asyncio.gather(*(deliver_claimed(job) for job in jobs), return_exceptions=True)
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(result, Exception):
+            log.warning("delivery of %s failed; the sweeper will retry it", job.id, exc_info=result)
+
+
 async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[str]:
     """Pending logs whose next attempt is due and that nobody holds a claim on; first attempts
     (which were rung into the queue) only once overdue by `first_attempt_slack` seconds."""
@@ -308,6 +328,7 @@ __all__ = [
     "deliver_claimed",
     "deliver_now",
     "deliver_webhook",
+    "deliver_written",
     "due_webhook_ids",
     "get_config",
     "get_log",

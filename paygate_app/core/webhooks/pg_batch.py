@@ -83,6 +83,29 @@ async def _claim_many(items: list[tuple[str, float]]) -> list[Claimed | None]:
     return out
 
 
+async def read_held(log_ids: list[str], held_until: datetime) -> list[Claimed]:
+    """The pending logs among these that are still held with this claim, as claimed jobs."""
+    return [job for job in await loop_batcher("webhook-held", _read_held).submit((log_ids, held_until)) if job]
+
+
+_READ_HELD = """SELECT id, merchant_id, url, payload, attempts, claimed_until,
+     (SELECT m.webhook_secret FROM merchants m WHERE m.id = webhook_logs.merchant_id) AS webhook_secret
+   FROM webhook_logs WHERE id = ANY(:ids::varchar[]) AND status = 'pending'"""
+
+
+async def _read_held(items: list[tuple[list[str], datetime]]) -> list[list[Claimed | None]]:
+    from paygate_app.core.webhooks.delivery import Claimed
+
+    db = await get_db()
+    ids = sorted({i for log_ids, _ in items for i in log_ids})
+    rows = {r["id"]: r for r in await db.fetch_all(_READ_HELD, {"ids": ids}, binary_params=True)}
+    out: list[list[Claimed | None]] = []
+    for log_ids, held in items:
+        found = [rows.get(i) for i in log_ids]
+        out.append([Claimed.from_row(r, held) if r and r["claimed_until"] == held else None for r in found])
+    return out
+
+
 # --- records --------------------------------------------------------------------------------
 
 Outcome = tuple["Claimed", "SendResult", datetime, datetime, str, datetime | None]  # + started, end, status, next
