@@ -9,7 +9,6 @@ before the delivery is recorded the sweeper delivers it.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -21,10 +20,9 @@ from paygate_app.core.observability import log_context, observe_payment
 from paygate_app.core.payments import COLUMNS, payment_public
 from paygate_app.core.processor import decide_payment
 from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
-from paygate_app.core.webhooks.delivery import claim_seconds, deliver_claimed, deliver_now, deliver_written
+from paygate_app.core.webhooks.delivery import claim_seconds, deliver_held, deliver_now, deliver_written
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
-log = logging.getLogger("paygate.processing")
 MAX_WAIT_SECONDS = 60.0
 
 
@@ -157,16 +155,8 @@ async def _process_payment_pg(db, payment_id: str) -> str | None:
         return None
     held = settle_pg.held_delivery(updated)
     if held is not None:
-        await deliver_held(held)
+        await deliver_held([held])
     return updated["status"]
-
-
-async def deliver_held(job) -> None:
-    """Deliver an outbox row this process wrote claimed; a failure leaves it to the sweeper."""
-    try:
-        await deliver_claimed(job)
-    except Exception:
-        log.warning("delivery of %s failed; the sweeper will retry it", job.id, exc_info=True)
 
 
 async def _read_payments(ids: list[str]) -> list[dict | None]:

@@ -42,6 +42,20 @@ async def _events(db: Database, payment_id: str) -> list[str]:
 
 
 @pytest.fixture
+def claimed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The log ids a delivery claimed (a held log is sent without one)."""
+    ids: list[str] = []
+    real_claim = delivery.claim
+
+    async def spy(log_id: str):
+        ids.append(log_id)
+        return await real_claim(log_id)
+
+    monkeypatch.setattr(delivery, "claim", spy)
+    return ids
+
+
+@pytest.fixture
 def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sizes of the sets settled in one statement (PostgreSQL)."""
     return spy_on_set_sizes(monkeypatch, settle_pg, "_settle_set")
@@ -110,19 +124,11 @@ async def test_two_approved_payments_of_one_order_settled_together_one_succeeds(
 
 
 async def test_the_outcome_event_is_delivered_by_the_settling_worker_without_a_claim(
-    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    db: Database, merchant: MerchantInfo, receiver: Receiver, claimed: list[str]
 ) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite settles in a transaction of single statements and claims as usual")
     payment = await _pay(merchant, (await create_order(merchant_id=merchant.id, amount=700))["id"])
-    claimed: list[str] = []
-    real_claim = delivery.claim
-
-    async def spy(log_id: str):
-        claimed.append(log_id)
-        return await real_claim(log_id)
-
-    monkeypatch.setattr(delivery, "claim", spy)
     assert await processing.process_payment(payment["id"]) == "success"
     [success] = await db.fetch_all(
         "SELECT * FROM webhook_logs WHERE payment_id = :p AND event = 'payment.success'", {"p": payment["id"]}
@@ -155,7 +161,7 @@ async def test_an_outcome_event_whose_worker_died_is_delivered_by_the_sweeper_on
 
 
 async def test_the_created_and_pending_events_are_sent_by_the_rung_job_without_a_claim(
-    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    db: Database, merchant: MerchantInfo, receiver: Receiver, claimed: list[str]
 ) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite writes the outbox rows unclaimed and the job claims them")
@@ -164,14 +170,6 @@ async def test_the_created_and_pending_events_are_sent_by_the_rung_job_without_a
     [held] = {r["claimed_until"] for r in rows}
     assert held is not None and held > utcnow()
     assert not set(await delivery.due_webhook_ids()) & {r["id"] for r in rows}  # nobody else sends them
-    claimed: list[str] = []
-    real_claim = delivery.claim
-
-    async def spy(log_id: str):
-        claimed.append(log_id)
-        return await real_claim(log_id)
-
-    monkeypatch.setattr(delivery, "claim", spy)
     assert await processing.run_payment(payment["id"], [r["id"] for r in rows], held_until=held) == "success"
     assert claimed == []
     events = sorted(orjson.loads(b)["event"] for b in receiver.bodies)

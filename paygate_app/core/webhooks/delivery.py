@@ -231,7 +231,16 @@ async def deliver_now(log_ids: Sequence[str]) -> None:
     Never raises: a delivery that could not run leaves its log pending and due, and the
     sweeper delivers it.
     """
-    results = await asyncio.gather(*(deliver_webhook(i) for i in log_ids), return_exceptions=True)
+    await _deliver_all(list(log_ids), [deliver_webhook(i) for i in log_ids])
+
+
+async def deliver_held(jobs: Sequence[Claimed]) -> None:
+    """Deliver logs this process holds the claim of (written claimed); never raises, as deliver_now."""
+    await _deliver_all([job.id for job in jobs], [deliver_claimed(job) for job in jobs])
+
+
+async def _deliver_all(log_ids: list[str], deliveries: list) -> None:
+    results = await asyncio.gather(*deliveries, return_exceptions=True)
     for log_id, result in zip(log_ids, results, strict=True):
         if isinstance(result, Exception):
             log.warning("delivery of %s failed; the sweeper will retry it", log_id, exc_info=result)
@@ -249,11 +258,7 @@ async def deliver_written(log_ids: Sequence[str], held_until: datetime) -> None:
     if (held_until - utcnow()).total_seconds() < settings.webhook_timeout + HELD_MARGIN_SECONDS:
         await deliver_now(log_ids)
         return
-    jobs = await pg_batch.read_held(list(log_ids), held_until)
-    results = await asyncio.gather(*(deliver_claimed(job) for job in jobs), return_exceptions=True)
-    for job, result in zip(jobs, results, strict=True):
-        if isinstance(result, Exception):
-            log.warning("delivery of %s failed; the sweeper will retry it", job.id, exc_info=result)
+    await deliver_held(await pg_batch.read_held(list(log_ids), held_until))
 
 
 async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[str]:
@@ -326,6 +331,7 @@ __all__ = [
     "claim",
     "close_http_client",
     "deliver_claimed",
+    "deliver_held",
     "deliver_now",
     "deliver_webhook",
     "deliver_written",
