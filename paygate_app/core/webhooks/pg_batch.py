@@ -48,15 +48,14 @@ _RECORD = """WITH i AS (
        INSERT INTO webhook_attempts (log_id, attempt, response_code, error, response_body, duration_ms, created_at)
        SELECT i.id, COALESCE((SELECT MAX(a.attempt) FROM webhook_attempts a WHERE a.log_id = i.id), 0) + 1,
               i.code, i.error, i.body, i.ms, i.at
-       FROM i JOIN lk ON lk.id = i.id
-       RETURNING log_id),
+       FROM i JOIN lk ON lk.id = i.id),
      mv AS (
        UPDATE webhook_logs l SET status = i.status, attempts = i.attempts, last_attempt_at = i.at,
            response_code = i.code, next_retry_at = i.next, claimed_until = NULL, updated_at = i.end_at
        FROM i
        WHERE l.id = i.id AND l.claimed_until = i.claim AND l.id IN (SELECT id FROM lk)
        RETURNING l.id)
-SELECT lk.id, lk.status, lk.id IN (SELECT id FROM mv) AS moved, (SELECT COUNT(*) FROM ap) AS appended FROM lk"""
+SELECT lk.id, lk.status, lk.id IN (SELECT id FROM mv) AS moved FROM lk"""
 
 
 # --- claims ---------------------------------------------------------------------------------
