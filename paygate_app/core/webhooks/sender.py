@@ -73,10 +73,6 @@ def _clip(text: str, limit: int) -> str:
     return text.replace("\x00", "")[:limit]
 
 
-async def _vet(host: str, port: int) -> str:
-    return await check_public_host(host, port)
-
-
 async def send(client: WebhookHttpClient, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """POST one attempt (redirects not followed); never raises for anything the receiver or network does."""
     started = time.perf_counter()
@@ -86,7 +82,7 @@ async def send(client: WebhookHttpClient, url: str, body: bytes, headers: dict[s
     try:
         parse_webhook_url(url)
         async with asyncio.timeout(settings.webhook_timeout):
-            response = await client.post(url, body, headers, vet=None if settings.test_mode else _vet)
+            response = await client.post(url, body, headers, vet=None if settings.test_mode else check_public_host)
         code = response.status
         text = _clip(response.body.decode("utf-8", errors="replace"), MAX_BODY_CHARS)
     except TimeoutError:
