@@ -7,6 +7,8 @@ The queue only rings the bell; the database decides. Run workers with:
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import AsyncGenerator
 
 from taskiq import AsyncBroker, InMemoryBroker, TaskiqEvents, TaskiqState
 
@@ -61,8 +63,12 @@ class _Coalescer:
                     future.set_result(None)
 
 
+AUTOCLAIM_INTERVAL_SECONDS = 2.0  # how often a listener looks for messages a dead worker left unacknowledged
+
+
 def _stream_broker_class() -> type:
     from redis.asyncio import Redis
+    from taskiq.acks import AckableMessage
     from taskiq_redis import RedisStreamBroker
 
     class PaygateStreamBroker(RedisStreamBroker):
@@ -73,6 +79,12 @@ def _stream_broker_class() -> type:
         client over the broker's pool is shared (each command still takes a pooled connection),
         the messages sent in one event-loop turn go as one pipeline of XADDs, and the acks of one
         turn as one XACK per stream. Same messages, same acknowledgements.
+
+        Upstream's listener also looks for abandoned messages (a lock check, SET, XAUTOCLAIM and a
+        release script: four more round trips) after every read, so a busy worker paid them per
+        batch of messages. Here it looks at most every `AUTOCLAIM_INTERVAL_SECONDS`, the same
+        cadence as an idle listener's (its read blocks for `xread_block` ms); a message is only
+        reclaimed after `idle_timeout` anyway.
         """
 
         _shared: Redis | None = None
@@ -105,6 +117,50 @@ def _stream_broker_class() -> type:
             if self._sends is None:
                 self._sends = _Coalescer(self._send_many)
             await self._sends.add((message.labels.get("queue_name") or self.queue_name, message.message))
+
+        async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+            next_autoclaim = 0.0
+            async with Redis(connection_pool=self.connection_pool) as redis_conn:
+                while True:
+                    fetched = await redis_conn.xreadgroup(
+                        self.consumer_group_name,
+                        self.consumer_name,
+                        {self.queue_name: ">", **self.additional_streams},
+                        block=self.block,
+                        noack=False,
+                        count=self.count,
+                    )
+                    for stream, messages in fetched:
+                        for message_id, message in messages:
+                            yield AckableMessage(
+                                data=message[b"data"], ack=self._ack_generator(id=message_id, queue_name=stream)
+                            )
+                    if time.monotonic() < next_autoclaim:
+                        continue
+                    next_autoclaim = time.monotonic() + AUTOCLAIM_INTERVAL_SECONDS
+                    async for abandoned in self._autoclaim(redis_conn):
+                        yield abandoned
+
+        async def _autoclaim(self, redis_conn: Redis) -> AsyncGenerator[AckableMessage, None]:
+            """Messages other consumers left unacknowledged for `idle_timeout` ms (upstream's code)."""
+            for stream in [self.queue_name, *self.additional_streams.keys()]:
+                lock = redis_conn.lock(
+                    f"autoclaim:{self.consumer_group_name}:{stream}", timeout=self.unacknowledged_lock_timeout
+                )
+                if await lock.locked():
+                    continue
+                async with lock:
+                    pending = await redis_conn.xautoclaim(
+                        name=stream,
+                        groupname=self.consumer_group_name,
+                        consumername=self.consumer_name,
+                        min_idle_time=self.idle_timeout,
+                        count=self.unacknowledged_batch_size,
+                    )
+                    for message_id, message in pending[1]:
+                        yield AckableMessage(
+                            data=message[b"data"], ack=self._ack_generator(id=message_id, queue_name=stream)
+                        )
 
         def _ack_generator(self, id: str, queue_name: str):
             async def _ack() -> None:
