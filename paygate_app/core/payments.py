@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Any
 
 from paygate_app.core import payments_pg
-from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
 from paygate_app.core.ids import new_payment_id, new_uuid
@@ -92,10 +91,10 @@ async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
 async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     """The work of `create_payment`.
 
-    Two round trips: read the order (with the other creates of this moment; amount and currency
-    never change), then create it with the others of the moment (core/payments_pg.py): lock
-    the order, insert the payment only if the order is still the merchant's and unpaid, and
-    write the `payment.created` / `payment.pending` outbox rows with the bodies built here.
+    One round trip on PostgreSQL: the create runs with the others of the moment
+    (core/payments_pg.py): lock the order, insert the payment only if the order is still the
+    merchant's and unpaid, and write the `payment.created` / `payment.pending` outbox rows with
+    the bodies built here (the statement fills in the order's amount and currency).
     """
     order_id = body.get("order_id")
     if not isinstance(order_id, str) or not order_id:
@@ -105,19 +104,14 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     db = await get_db()
     if db.dialect != "postgresql":
         return await _create_payment_tx(db, merchant_id, order_id, checked, now)
-    order = await loop_batcher("order-reads", _read_orders).submit(order_id)
-    if order is None or order["merchant_id"] != merchant_id:
-        raise NotFound("Order not found")
-    if order["status"] != OrderStatus.CREATED:
-        raise BadRequest("Order is already paid")
     payment_id = new_payment_id()
     due = now + timedelta(milliseconds=payment_delay_ms())
     expected = {
-        "id": payment_id, "order_id": order_id, "merchant_id": merchant_id, "amount": order["amount"],
-        "amount_refunded": 0, "currency": order["currency"], "method": checked["method"], "status": "pending",
-        "captured": False, "force_fail": checked["ff"], "vpa": checked["vpa"], "card_network": checked["net"],
-        "card_last4": checked["l4"], "error_code": None, "error_description": None, "process_after": due,
-        "created_at": now, "updated_at": now,
+        "id": payment_id, "order_id": order_id, "merchant_id": merchant_id, "amount": payments_pg.AMOUNT_MARK,
+        "amount_refunded": 0, "currency": payments_pg.CURRENCY_MARK, "method": checked["method"],
+        "status": "pending", "captured": False, "force_fail": checked["ff"], "vpa": checked["vpa"],
+        "card_network": checked["net"], "card_last4": checked["l4"], "error_code": None, "error_description": None,
+        "process_after": due, "created_at": now, "updated_at": now,
     }  # fmt: skip
     public = payment_public(expected)
     created = await payments_pg.create(
@@ -139,25 +133,12 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
             held_until=now + timedelta(seconds=claim_seconds()),
         )
     )
-    if created.row is None:  # lost a race with the order being paid
+    if created.row is None:  # no such order, another merchant's, or paid
         if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")
         raise BadRequest("Order is already paid")
     await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids, held_until=created.held_until)
     return created.row
-
-
-async def _read_orders(ids: list[str]) -> list[dict | None]:
-    """The orders of the creates of this moment, in one query (amount and currency never change;
-    status is checked again under the lock)."""
-    db = await get_db()
-    rows = await db.fetch_all(
-        "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = ANY(:ids::varchar[])",
-        {"ids": list(set(ids))},
-        binary_params=True,
-    )
-    by_id = {r["id"]: r for r in rows}
-    return [by_id.get(i) for i in ids]
 
 
 async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now) -> dict:

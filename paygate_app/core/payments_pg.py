@@ -7,6 +7,12 @@ statement over `unnest(…)` arrays: one round trip, one commit, one prepared pl
 text to quote per payment. The order rows are locked in id order and read after the lock (a
 `FOR UPDATE` returns the latest committed version), so an order paid meanwhile is seen as paid.
 
+The caller does not read the order first: the bodies it builds carry `AMOUNT_MARK` and
+`CURRENCY_MARK` where the order's amount and currency go, and the statement fills them in from
+the locked order (`fill_order_values`), so a create is one round trip. The marks are JSON
+strings with a `~`, which no other value of a payment body can hold (ids, VPAs, networks, digits,
+timestamps and states have no `~`).
+
 The outbox rows are written claimed (`claimed_until`) for the job the caller rings next, which
 then sends them without a claim of its own; if that job is lost, the claim runs out and the
 sweeper delivers them.
@@ -50,6 +56,7 @@ class NewPayment:
     pending_log_id: str
     pending_body: str
     held_until: datetime  # the outbox rows are written claimed until then, for the job rung next
+    # created_body / pending_body hold AMOUNT_MARK and CURRENCY_MARK for the order's values
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,19 @@ class Created:
     locked_merchant_id: str | None  # the order's merchant under the lock; None if no such order
     log_ids: list[str]  # its outbox rows, created then pending (none without a webhook URL)
     held_until: datetime | None = None  # their claim, for the job rung next
+
+
+# Where the order's amount and currency go in a body built before the order was read.
+AMOUNT_MARK = "~amount~"
+CURRENCY_MARK = "~currency~"
+
+
+def fill_order_values(body: str, amount: str, currency: str) -> str:
+    """SQL that puts the order's `amount` and `currency` (SQL expressions) into a body's marks."""
+    return (
+        f"replace(replace({body}, '\"{AMOUNT_MARK}\"', ({amount})::text),"
+        f" '\"{CURRENCY_MARK}\"', to_json(({currency})::text)::text)"
+    )
 
 
 _NAMES = [c.strip() for c in COLUMNS.split(",")]
@@ -82,8 +102,8 @@ _CREATE_MANY = f"""WITH i AS (
      ev AS (
        INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id, refund_id,
            next_retry_at, created_at, updated_at, claimed_until)
-       SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, ins.id, NULL, ins.created_at,
-              ins.created_at, ins.created_at, :held_until
+       SELECT e.id, m.id, e.event, {fill_order_values("e.payload", "ins.amount", "ins.currency")}, 'pending', 0,
+              m.webhook_url, ins.id, NULL, ins.created_at, ins.created_at, ins.created_at, :held_until
        FROM ins JOIN i ON i.id = ins.id JOIN merchants m ON m.id = ins.merchant_id
        CROSS JOIN LATERAL (VALUES (i.log1, :event1, i.body1), (i.log2, :event2, i.body2)) AS e(id, event, payload)
        WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
@@ -99,14 +119,15 @@ _INSERT_PAYMENT = f"""INSERT INTO payments (id, order_id, merchant_id, amount, a
    RETURNING {COLUMNS}"""
 
 # The outbox rows of a new payment, written only if the merchant has a webhook URL (as record_events).
-_INSERT_CREATED_EVENTS = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
+_INSERT_CREATED_EVENTS = f"""INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
        payment_id, refund_id, next_retry_at, created_at, updated_at, claimed_until)
-   SELECT e.id, m.id, e.event, e.payload, 'pending', 0, m.webhook_url, :pid, NULL, :now, :now, :now, :held
+   SELECT e.id, m.id, e.event, {fill_order_values("e.payload", "p.amount", "p.currency")}, 'pending', 0,
+          m.webhook_url, :pid, NULL, :now, :now, :now, :held
    FROM (SELECT :id1 AS id, :event1 AS event, :payload1 AS payload
          UNION ALL SELECT :id2, :event2, :payload2) AS e
    JOIN merchants m ON m.id = :m
+   JOIN payments p ON p.id = :pid
    WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
-     AND EXISTS (SELECT 1 FROM payments p WHERE p.id = :pid)
    RETURNING id"""
 
 _EVENTS = {"event1": str(EventType.PAYMENT_CREATED), "event2": str(EventType.PAYMENT_PENDING)}
@@ -118,14 +139,13 @@ async def create(item: NewPayment) -> Created:
 
 
 async def _create_many(items: list[NewPayment]) -> list[Created]:
-    if len(items) > 1:
-        try:
-            rows = {row["request_id"]: row for row in await _create_set(items)}
-        except Exception:  # one statement: nothing was written; each runs again on its own below
-            log.info("payment create batch of %d refused; creating one by one", len(items), exc_info=True)
-        else:
-            held = max(item.held_until for item in items)
-            return [_created(rows[item.payment_id], held) for item in items]
+    try:
+        rows = {row["request_id"]: row for row in await _create_set(items)}
+    except Exception:  # one statement: nothing was written; each runs again on its own below
+        log.info("payment create batch of %d refused; creating one by one", len(items), exc_info=True)
+    else:
+        held = max(item.held_until for item in items)
+        return [_created(rows[item.payment_id], held) for item in items]
     return [await create_one(item) for item in items]
 
 
