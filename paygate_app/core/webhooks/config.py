@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ def _address_allowed(raw: str) -> bool:
     return ip.is_global and not refused
 
 
+@functools.lru_cache(maxsize=1024)  # every delivery checks its URL again; only valid ones are cached
 def parse_webhook_url(url: str) -> tuple[str, int]:
     """(host, port) of a syntactically valid http(s) URL, else BadRequest."""
     if len(url) > MAX_URL_LENGTH:
