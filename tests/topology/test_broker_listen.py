@@ -33,17 +33,13 @@ async def _broker(stream: str, consumer: str, **options):
     return broker
 
 
-async def _take(broker, n: int, timeout: float) -> list[bytes]:
+async def _take(broker, n: int) -> list[bytes]:
     taken: list[bytes] = []
-
-    async def read() -> None:
-        async for message in broker.listen():
-            taken.append(message.data)
-            await message.ack()
-            if len(taken) == n:
-                return
-
-    await asyncio.wait_for(read(), timeout)
+    async for message in broker.listen():
+        taken.append(message.data)
+        await message.ack()
+        if len(taken) == n:
+            break
     return taken
 
 
@@ -56,7 +52,8 @@ async def test_listen_reclaims_a_message_a_dead_consumer_left_unacknowledged(str
         taken = await client.xreadgroup("group", "dead", {stream: ">"}, count=1)
         assert taken[0][1][0][1][b"data"] == b"left behind"
         await asyncio.sleep(0.1)  # idle longer than idle_timeout
-        assert await _take(live, 1, timeout=10) == [b"left behind"]
+        async with asyncio.timeout(10):
+            assert await _take(live, 1) == [b"left behind"]
         pending = await client.xpending(stream, "group")
         assert pending["pending"] == 0  # acknowledged by the live consumer
     finally:
@@ -81,7 +78,8 @@ async def test_listen_looks_for_abandoned_messages_on_a_timer_not_after_every_re
         for n in range(40):
             await client.xadd(stream, {b"data": str(n).encode()})
         started = asyncio.get_running_loop().time()
-        taken = await _take(live, 40, timeout=10)  # 40 reads of one message each
+        async with asyncio.timeout(10):
+            taken = await _take(live, 40)  # 40 reads of one message each
         elapsed = asyncio.get_running_loop().time() - started
         assert taken == [str(n).encode() for n in range(40)]
         expected = 1 + int(elapsed / broker_module.AUTOCLAIM_INTERVAL_SECONDS)
