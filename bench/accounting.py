@@ -1,7 +1,11 @@
 """CPU per unit of work of each phase: utime+stime of the app, the workers and the PostgreSQL backends
-of the run's database (bench/stack.py reads them), with py-spy alongside when profiling."""
+of the run's database (bench/stack.py reads them), with py-spy alongside when profiling; and the busy
+CPU time of the whole machine (load generator, receiver, Redis, PostgreSQL's own processes and the
+kernel included), which is what a phase's throughput is bound by on these 2 cores."""
 
 from __future__ import annotations
+
+import os
 
 from bench import stack as st
 from bench.profiler import Profiler
@@ -15,6 +19,13 @@ def add_cpu(phase: dict, before: dict, after: dict, units: int) -> None:
     phase["cpu_ms_per_unit"] = {k: round(1000 * v / units, 3) if units else None for k, v in used.items()}
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle (nor waiting for I/O) since boot, from /proc/stat."""
+    with open("/proc/stat") as fh:
+        fields = [int(v) for v in fh.readline().split()[1:8]]  # user nice system idle iowait irq softirq
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class Meter:
     """Brackets one phase at a time: a CPU snapshot before and after, and the profiler, if any, between."""
 
@@ -23,14 +34,19 @@ class Meter:
         self.database_url = database_url
         self.profiler = profiler
         self.before: dict[str, dict[int, float]] = {}
+        self.machine_before = 0.0
 
     def start(self, phase: str, profile_s: float) -> None:
         if self.profiler:
             self.profiler.start(phase, profile_s)
         self.before = st.cpu_by_pid(self.stack, self.database_url)
+        self.machine_before = machine_busy_seconds()
 
     def stop(self, result: dict, units: int) -> None:
         """Adds the phase's CPU (`cpu_s`, `cpu_ms_per_unit`) to its result."""
+        machine = machine_busy_seconds() - self.machine_before
         add_cpu(result, self.before, st.cpu_by_pid(self.stack, self.database_url), units)
+        result["machine_cpu_s"] = round(machine, 2)
+        result["machine_cpu_ms_per_unit"] = round(1000 * machine / units, 3) if units else None
         if self.profiler:
             self.profiler.stop()

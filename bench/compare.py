@@ -66,6 +66,13 @@ def table(runs: list[dict]) -> str:
             + " | ".join(_cell([_cpu(r["stacks"][n], phase) for r in runs], "{:.2f}") for n in names)
             + " |"
         )
+    out.append(
+        "| CPU ms/payment e2e, whole machine (+ load generator, receiver, Redis, kernel) | "
+        + " | ".join(
+            _cell([_get(r["stacks"][n], "e2e", "machine_cpu_ms_per_unit") for r in runs], "{:.2f}") for n in names
+        )
+        + " |"
+    )
     for label, role in (("peak RSS, largest app process MB", "app"), ("peak RSS, largest worker process MB", "w")):
         out.append(
             f"| {label} | " + " | ".join(_cell([_rss(r["stacks"][n], role) for r in runs], "{}") for n in names) + " |"

@@ -55,14 +55,20 @@ def table(results: dict) -> str:
                 f" fan-out lost: {f['lost']}"
             )
     lines.append("")
-    lines.append("CPU ms per unit of work (app / workers / PostgreSQL backends); unit = request, payment, delivery")
+    lines.append(
+        "CPU ms per unit of work (app / workers / PostgreSQL backends | whole machine);"
+        " unit = request, payment, delivery"
+    )
     for name, r in results["stacks"].items():
         if "error" in r:
             continue
         cells = []
         for phase in ("create_order", "create_payment", "e2e", "fanout"):
             c = r[phase].get("cpu_ms_per_unit", {})
-            cells.append(f"{phase} {c.get('app', 0):.2f}/{c.get('workers', 0):.2f}/{c.get('postgres', 0):.2f}")
+            machine = r[phase].get("machine_cpu_ms_per_unit") or 0
+            cells.append(
+                f"{phase} {c.get('app', 0):.2f}/{c.get('workers', 0):.2f}/{c.get('postgres', 0):.2f}|{machine:.2f}"
+            )
         lines.append(f"{name:<17} " + "  ".join(cells))
     lines.append(
         "latencies in ms (order/payment) and s (create→payment.success webhook); MB = peak RSS of the"
