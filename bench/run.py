@@ -77,8 +77,8 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
     result: dict = {
         "kind": kind,
         "database": "postgresql" if redis_url else "sqlite",
-        "queue": "redis + 2 taskiq worker processes" if redis_url else "in-process",
-        "granian_workers": 2 if redis_url else 1,
+        "queue": f"redis + {args.workers} taskiq worker processes" if redis_url else "in-process",
+        "granian_workers": args.granian_workers if redis_url else 1,
     }
     stack = None
     db = DB(db_url)
@@ -92,7 +92,14 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
         log(f"{name}: starting ({kind})")
         t0 = time.monotonic()
         stack = st.start_stack(
-            name, kind, database_url=db_url, redis_url=redis_url, log_dir=log_dir, extra_env=args.extra_env
+            name,
+            kind,
+            database_url=db_url,
+            redis_url=redis_url,
+            log_dir=log_dir,
+            workers=args.workers,
+            granian_workers=args.granian_workers,
+            extra_env=args.extra_env,
         )
         result["startup_s"] = round(time.monotonic() - t0, 1)
         result["load_at_start"] = loadavg()
@@ -148,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e2e", type=int, help="end-to-end payments (default 2000, quick 500)")
     parser.add_argument("--fanout", type=int, help="fan-out events (default 5000, quick 1000)")
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="taskiq worker processes with Redis (default 2)")
+    parser.add_argument("--granian-workers", type=int, default=2, help="app processes with Redis (default 2)")
     parser.add_argument("--profile", metavar="DIR", help="record py-spy raw stacks of every process per phase")
     parser.add_argument("--out", default=str(BENCH / "results.json"))
     parser.add_argument("--env", action="append", default=[], metavar="K=V", help="extra app environment")
