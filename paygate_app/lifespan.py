@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from paygate_app.core.db import close_db, get_db
+from paygate_app.core.gc_tuning import tune_gc
 from paygate_app.core.jobs import set_ringer
 from paygate_app.core.merchants import seed_test_merchant
 from paygate_app.core.observability import configure_logging
@@ -29,6 +30,7 @@ async def paygate_lifespan() -> AsyncIterator[None]:
     # In-process broker: this also starts the sweeper and heartbeat (the embedded worker).
     # Redis broker: producer side only; `taskiq worker tasks.broker:broker` does the work.
     await broker.startup()
+    tune_gc()  # after start-up: what is alive now lives as long as the process
     log.info(
         "paygate started (db=%s, queue=%s)",
         "postgresql" if settings.is_postgres else "sqlite",

@@ -11,6 +11,7 @@ from taskiq import TaskiqState
 
 from paygate_app.core import heartbeat
 from paygate_app.core.db import close_db, get_db
+from paygate_app.core.gc_tuning import tune_gc
 from paygate_app.core.jobs import set_ringer
 from tasks.sweeper import run_sweeper
 
@@ -42,6 +43,7 @@ async def start_worker_runtime(state: TaskiqState) -> None:
         asyncio.create_task(_beat_forever(name, stop)),
         asyncio.create_task(run_sweeper(stop)),
     ]
+    tune_gc()
 
 
 async def stop_worker_runtime(state: TaskiqState) -> None:
