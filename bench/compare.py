@@ -79,12 +79,15 @@ def table(runs: list[dict]) -> str:
         )
     pg = [r.get("pgbench", {}).get("tps") for r in runs]
     loads = [r["meta"].get("load_before") for r in runs]
+    probes = [r["meta"].get("cpu_probe_ms_before") for r in runs]
     out.append("")
     out.append(
         "pgbench 4-write ceiling, TPS: "
         + _cell(pg, "{:.0f}")
         + "; load average at start: "
         + " → ".join(str(x) for x in loads)
+        + "; CPU probe ms at start (lower is faster): "
+        + _cell(probes, "{}")
     )
     return "\n".join(out)
 

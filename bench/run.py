@@ -41,6 +41,20 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_probe_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop (best of 3): how fast this machine's cores are right
+    now. The host is shared: the same loop has taken 260 ms and 470 ms here an hour apart, and every
+    number of a run moves with it, so a run is read against its probe."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(
@@ -103,6 +117,7 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
         )
         result["startup_s"] = round(time.monotonic() - t0, 1)
         result["load_at_start"] = loadavg()
+        result["cpu_probe_ms_at_start"] = cpu_probe_ms()
         meter = Meter(stack, db_url, Profiler(args.profile, name, stack) if args.profile else None)
         run_rate(stack.url, "orders", 2)  # warm-up: connections, prepared statements, caches
         log(f"{name}: create-order {args.duration}s")
@@ -137,6 +152,7 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
         stack.check_alive()
         result["rss"] = st.peak_rss(stack)
         result["load_at_end"] = loadavg()
+        result["cpu_probe_ms_at_end"] = cpu_probe_ms()
     finally:
         if stack is not None:
             stack.stop()
@@ -196,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         },
         "stacks": {},
     }
-    log(f"load average {results['meta']['load_before']} on {os.cpu_count()} CPUs")
+    results["meta"]["cpu_probe_ms_before"] = cpu_probe_ms()
+    log(
+        f"load average {results['meta']['load_before']} on {os.cpu_count()} CPUs;"
+        f" CPU probe {results['meta']['cpu_probe_ms_before']} ms"
+    )
     if not args.no_pgbench:
         log("pgbench: 4-write transaction, 64 clients")
         results["pgbench"] = run_pgbench(5 if args.quick else 15)
