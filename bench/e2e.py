@@ -23,8 +23,9 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def phase_e2e(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: float) -> dict:
-    """n UPI payments at 64 concurrency → every one final and its payment.success webhook received."""
+def phase_e2e(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: float, prefix: str = "order_e") -> dict:
+    """n UPI payments at 64 concurrency, on the pre-made orders `{prefix}…` → every one final and its
+    payment.success webhook received."""
     out_file = SCRATCH / f"e2e-{stack.name}.json"
     before = receiver.stats()
     subprocess.run(
@@ -36,7 +37,7 @@ def phase_e2e(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: floa
             "--url",
             stack.url,
             "--prefix",
-            "order_e",
+            prefix,
             "--count",
             str(n),
             "--concurrency",
@@ -53,7 +54,8 @@ def phase_e2e(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: floa
 
     delivered = receiver.wait_for("payment.success", ids, timeout)
     ok_ids = [i for i in ids if i in delivered]
-    statuses = dict(db.rows("SELECT status, COUNT(*) FROM payments WHERE order_id LIKE 'order_e%' GROUP BY status"))
+    mine = f"{prefix}%"
+    statuses = dict(db.rows("SELECT status, COUNT(*) FROM payments WHERE order_id LIKE ? GROUP BY status", (mine,)))
 
     # every event of these payments delivered once: created, pending, success
     def logs_settled():
@@ -63,7 +65,8 @@ def phase_e2e(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: floa
     logs = dict(
         db.rows(
             "SELECT status, COUNT(*) FROM webhook_logs WHERE payment_id IN "
-            "(SELECT id FROM payments WHERE order_id LIKE 'order_e%') GROUP BY status"
+            "(SELECT id FROM payments WHERE order_id LIKE ?) GROUP BY status",
+            (mine,),
         )
     )
     after = receiver.stats()

@@ -64,6 +64,28 @@ def git_commit() -> str:
         return "?"
 
 
+E2E_PREFIXES = ("order_e", "order_f", "order_g", "order_h", "order_i")  # one set of pre-made orders per round
+_ROUND_KEYS = (
+    "payments_per_s",
+    "create_to_webhook_p50_s",
+    "create_to_webhook_p99_s",
+    "all_final_and_delivered",
+    "cpu_ms_per_unit",
+    "machine_cpu_ms_per_unit",
+)
+
+
+def median_round(rounds: list[dict]) -> dict:
+    """The end-to-end round with the median throughput, with every round's headline numbers: one
+    2,000-payment round lasts about 2 s, short enough for a hiccup of the shared host to move it by
+    a quarter, so the phase runs several times on fresh orders and reports them all."""
+    ranked = sorted(rounds, key=lambda r: r["payments_per_s"])
+    median = dict(ranked[len(ranked) // 2])
+    median["rounds"] = [{k: r.get(k) for k in _ROUND_KEYS} for r in rounds]
+    median["all_rounds_final_and_delivered"] = all(r["all_final_and_delivered"] for r in rounds)
+    return median
+
+
 def stand_in_for_autovacuum(db: DB, result: dict) -> None:
     """`VACUUM ANALYZE` between phases, outside the measured windows, when the server's autovacuum is
     off (this machine's PostgreSQL is set up for CI with `autovacuum = off`). A production server
@@ -99,9 +121,10 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
     try:
         env0 = st.base_env(DATABASE_URL=db_url)
         st.prepare_database(env0)
-        log(f"{name}: inserting {args.payment_orders} + {args.e2e} orders")
+        log(f"{name}: inserting {args.payment_orders} + {args.e2e_rounds} × {args.e2e} orders")
         db.insert_orders("order_p", args.payment_orders)
-        db.insert_orders("order_e", args.e2e)
+        for prefix in E2E_PREFIXES[: args.e2e_rounds]:
+            db.insert_orders(prefix, args.e2e)
         db.execute("UPDATE merchants SET webhook_url = NULL WHERE id = ?", (MERCHANT_ID,))
         log(f"{name}: starting ({kind})")
         t0 = time.monotonic()
@@ -137,11 +160,17 @@ def run_stack(name: str, args: argparse.Namespace, receiver: Receiver) -> dict:
         stack.check_alive()
         stand_in_for_autovacuum(db, result)
         db.execute("UPDATE merchants SET webhook_url = ? WHERE id = ?", (receiver.url, MERCHANT_ID))
-        log(f"{name}: end to end, {args.e2e} payments")
-        meter.start("e2e", 30)
-        e2e = result["e2e"] = phase_e2e(stack, db, receiver, args.e2e, args.timeout)
-        meter.stop(e2e, e2e["created_2xx"])
-        log(f"{name}: e2e {e2e['payments_per_s']} payments/s, p99 {e2e['create_to_webhook_p99_s']} s")
+        rounds = []
+        for n, prefix in enumerate(E2E_PREFIXES[: args.e2e_rounds], 1):
+            if n > 1:
+                stand_in_for_autovacuum(db, result)
+            log(f"{name}: end to end, round {n}: {args.e2e} payments")
+            meter.start(f"e2e{n}", 30)
+            e2e = phase_e2e(stack, db, receiver, args.e2e, args.timeout, prefix=prefix)
+            meter.stop(e2e, e2e["created_2xx"])
+            log(f"{name}: e2e {e2e['payments_per_s']} payments/s, p99 {e2e['create_to_webhook_p99_s']} s")
+            rounds.append(e2e)
+        result["e2e"] = median_round(rounds)
         stack.check_alive()
         stand_in_for_autovacuum(db, result)
         log(f"{name}: fan-out of {args.fanout} events")
@@ -169,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stacks", default=",".join(STACKS), help=f"comma-separated subset of {', '.join(STACKS)}")
     parser.add_argument("--duration", type=float, help="seconds per req/s run (default 20, quick 5)")
     parser.add_argument("--e2e", type=int, help="end-to-end payments (default 2000, quick 500)")
+    parser.add_argument("--e2e-rounds", type=int, default=3, help="end-to-end rounds, median reported (default 3)")
     parser.add_argument("--fanout", type=int, help="fan-out events (default 5000, quick 1000)")
     parser.add_argument("--no-pgbench", action="store_true")
     parser.add_argument("--workers", type=int, default=2, help="taskiq worker processes with Redis (default 2)")
@@ -188,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         if name not in STACKS:
             parser.error(f"unknown stack {name}")
+    if not 1 <= args.e2e_rounds <= len(E2E_PREFIXES):
+        parser.error(f"--e2e-rounds takes 1 to {len(E2E_PREFIXES)}")
 
     results: dict = {
         "meta": {
