@@ -70,6 +70,11 @@ def table(results: dict) -> str:
                 f"{phase} {c.get('app', 0):.2f}/{c.get('workers', 0):.2f}/{c.get('postgres', 0):.2f}|{machine:.2f}"
             )
         lines.append(f"{name:<17} " + "  ".join(cells))
+    for name, r in results["stacks"].items():
+        rounds = (r.get("e2e") or {}).get("rounds") or []
+        if len(rounds) > 1:
+            shown = ", ".join(f"{x['payments_per_s']:.0f}/s (p99 {x['create_to_webhook_p99_s']:.2f} s)" for x in rounds)
+            lines.append(f"{name:<17} e2e rounds: {shown}; the table shows the median")
     lines.append(
         "latencies in ms (order/payment) and s (create→payment.success webhook); MB = peak RSS of the"
         " largest app / worker process"
