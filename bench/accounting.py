@@ -28,15 +28,13 @@ def machine_busy_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def wal_position(database_url: str) -> tuple[int, int] | None:
-    """(WAL insert position in bytes, full-page images written) of the server (PostgreSQL only): what
-    a phase wrote to the WAL, and how much of it were whole pages copied after a checkpoint (the
-    statistics count is flushed by the backends about once a second, so it is approximate)."""
+def wal_position(database_url: str) -> int | None:
+    """The server's WAL insert position in bytes (PostgreSQL only): what a phase wrote to the WAL."""
     if not database_url.startswith("postgresql"):
         return None
     with psycopg.connect(database_url, autocommit=True) as conn:
-        row = conn.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, wal_fpi FROM pg_stat_wal").fetchone()
-    return (int(row[0]), int(row[1])) if row else None
+        row = conn.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").fetchone()
+    return int(row[0]) if row else None
 
 
 def _lsn(position: int) -> str:
@@ -52,14 +50,14 @@ class Meter:
         self.profiler = profiler
         self.before: dict[str, dict[int, float]] = {}
         self.machine_before = 0.0
-        self.wal_before: tuple[int, int] | None = None
+        self.wal_before: int | None = None
 
     def start(self, phase: str, profile_s: float) -> None:
         if self.profiler:
             self.profiler.start(phase, profile_s)
-        self.before = st.cpu_by_pid(self.stack, self.database_url)
-        self.machine_before = machine_busy_seconds()
         self.wal_before = wal_position(self.database_url)
+        self.before = st.cpu_by_pid(self.stack, self.database_url)
+        self.machine_before = machine_busy_seconds()  # last, so the snapshots' own work is not counted
 
     def stop(self, result: dict, units: int) -> None:
         """Adds the phase's CPU (`cpu_s`, `cpu_ms_per_unit`) to its result."""
@@ -69,8 +67,7 @@ class Meter:
         result["machine_cpu_ms_per_unit"] = round(1000 * machine / units, 3) if units else None
         wal_after = wal_position(self.database_url)
         if self.wal_before is not None and wal_after is not None and units:
-            result["wal_bytes_per_unit"] = round((wal_after[0] - self.wal_before[0]) / units)
-            result["wal_full_page_images"] = wal_after[1] - self.wal_before[1]
-            result["wal_lsn_range"] = [_lsn(self.wal_before[0]), _lsn(wal_after[0])]  # for pg_waldump -s/-e
+            result["wal_bytes_per_unit"] = round((wal_after - self.wal_before) / units)
+            result["wal_lsn_range"] = [_lsn(self.wal_before), _lsn(wal_after)]  # for pg_waldump -s/-e
         if self.profiler:
             self.profiler.stop()

@@ -43,7 +43,7 @@ def loadavg() -> list[float]:
 
 def cpu_probe_ms() -> float:
     """Milliseconds of a fixed pure-Python loop (best of 3): how fast this machine's cores are right
-    now. The host is shared: the same loop has taken 260 ms and 470 ms here an hour apart, and every
+    now. The host is shared: the same loop has taken ~90 ms and ~160 ms here within an hour, and every
     number of a run moves with it, so a run is read against its probe."""
     best = float("inf")
     for _ in range(3):

@@ -132,9 +132,7 @@ def _stream_broker_class() -> type:
                     )
                     for stream, messages in fetched:
                         for message_id, message in messages:
-                            yield AckableMessage(
-                                data=message[b"data"], ack=self._ack_generator(id=message_id, queue_name=stream)
-                            )
+                            yield self._ackable(stream, message_id, message)
                     if time.monotonic() < next_autoclaim:
                         continue
                     next_autoclaim = time.monotonic() + AUTOCLAIM_INTERVAL_SECONDS
@@ -158,9 +156,10 @@ def _stream_broker_class() -> type:
                         count=self.unacknowledged_batch_size,
                     )
                     for message_id, message in pending[1]:
-                        yield AckableMessage(
-                            data=message[b"data"], ack=self._ack_generator(id=message_id, queue_name=stream)
-                        )
+                        yield self._ackable(stream, message_id, message)
+
+        def _ackable(self, stream, message_id, message: dict) -> AckableMessage:
+            return AckableMessage(data=message[b"data"], ack=self._ack_generator(id=message_id, queue_name=stream))
 
         def _ack_generator(self, id: str, queue_name: str):
             async def _ack() -> None:

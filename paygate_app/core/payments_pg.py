@@ -52,11 +52,10 @@ class NewPayment:
     due: datetime
     at: datetime
     created_log_id: str
-    created_body: str
+    created_body: str  # both bodies hold AMOUNT_MARK and CURRENCY_MARK for the order's values
     pending_log_id: str
     pending_body: str
     held_until: datetime  # the outbox rows are written claimed until then, for the job rung next
-    # created_body / pending_body hold AMOUNT_MARK and CURRENCY_MARK for the order's values
 
 
 @dataclass(frozen=True)
