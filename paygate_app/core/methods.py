@@ -66,7 +66,7 @@ def card_network(number: str) -> str:
 def _as_int(value: Any, what: str) -> int:
     if isinstance(value, bool):
         raise InvalidCard(f"Invalid {what}")
-    if isinstance(value, int):
+    if isinstance(value, int) and value >= 0:
         return value
     if isinstance(value, str) and _SHORT_NUMBER.fullmatch(value):
         return int(value)
