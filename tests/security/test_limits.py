@@ -307,3 +307,24 @@ async def test_full_width_card_digits_are_never_stored(client: httpx.AsyncClient
     assert (await client.post("/api/v1/payments", json=body)).status_code == 400
     ok = await client.post("/api/v1/payments", json={**body, "card": card(number="4111-1111 1111-1111")})
     assert ok.status_code == 201 and ok.json()["card_last4"] == "1111"
+
+
+async def test_anonymous_payment_spam_across_orders_is_cut_per_ip(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, monkeypatch
+):
+    """Issue 15 (7): the per-order cap does not stop one IP from spamming many orders; the IP limit does."""
+    from paygate_app.core.settings import settings
+
+    orders = [await make_order(client) for _ in range(8)]
+    monkeypatch.setattr(settings, "rate_limit_enabled", True)
+    monkeypatch.setattr(settings, "rate_limit_ip", "5/minute")
+    codes = []
+    for order in orders:
+        r = await anon.post(
+            "/api/v1/payments/public", json={"order_id": order["id"], "method": "upi", "vpa": "failure@upi"}
+        )
+        codes.append(r.status_code)
+    assert codes == [201] * 5 + [429] * 3
+    assert r.json()["error"]["code"] == "RATE_LIMITED" and 1 <= int(r.headers["Retry-After"]) <= 60
+    monkeypatch.setattr(settings, "rate_limit_enabled", False)
+    assert (await client.get("/api/v1/payments")).json()["total"] == 5
