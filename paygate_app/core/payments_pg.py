@@ -4,11 +4,11 @@ A create locks its order, inserts the payment only if the order is still the mer
 unpaid and below its cap of attempts (`orders.payment_attempts`, counted up in the same
 statement, so the cap holds under concurrent creates and across processes), and writes the
 `payment.created` / `payment.pending` outbox rows (bodies built by the caller) if the merchant
-has a webhook URL. The creates that arrive together run as one
-statement over `unnest(…)` arrays: one round trip, one commit, one prepared plan, and no SQL
-text to quote per payment. The order rows are locked in id order and read after the lock (a
-`FOR UPDATE` returns the latest committed version), so an order paid meanwhile is seen as paid
-and an attempt counted meanwhile is counted.
+has a webhook URL. The creates that arrive together run as one statement over `unnest(…)`
+arrays: one round trip, one commit, one prepared plan, and no SQL text to quote per payment.
+The order rows are locked in id order and read after the lock (a `FOR UPDATE` returns the
+latest committed version), so an order paid meanwhile is seen as paid and an attempt counted
+meanwhile is counted.
 
 The caller does not read the order first: the bodies it builds carry `AMOUNT_MARK` and
 `CURRENCY_MARK` where the order's amount and currency go, and the statement fills them in from
