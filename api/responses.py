@@ -23,5 +23,6 @@ def error_body(code: str, description: str) -> dict[str, Any]:
 
 
 def error_response(exc: PaygateError) -> Response:
-    headers = {"Retry-After": str(exc.retry_after)} if hasattr(exc, "retry_after") else None
-    return json_response(error_body(exc.code, exc.description), exc.http_status, headers)
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return json_response(exc.body(), exc.http_status, headers)

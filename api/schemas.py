@@ -188,10 +188,18 @@ ErrorCode = Literal[
 class ErrorDetail(BaseModel):
     code: ErrorCode
     description: str
+    reason: str | None = Field(
+        default=None,
+        description="Present on some errors: a stable snake_case word to match on "
+        "(order_already_paid, refund_exceeds_available, too_many_attempts)",
+    )
+    metadata: dict[str, str] | None = Field(
+        default=None, description="Present on some errors: ids that help, e.g. the paid order's payment_id"
+    )
 
 
 class ErrorOut(BaseModel):
-    """The contract's error shape: `{"error": {"code", "description"}}`."""
+    """The contract's error shape: `{"error": {"code", "description", "reason"?, "metadata"?}}`."""
 
     error: ErrorDetail
 

@@ -37,7 +37,9 @@ async def create_payment_public(
     if key_merchant is not None and key_merchant.id != order["merchant_id"]:
         raise NotFound("Order not found")
     merchant_id = order["merchant_id"]
-    return await run_idempotent(request, merchant_id, lambda: create_for(merchant_id, body))
+    return await run_idempotent(
+        request, merchant_id, lambda: create_for(merchant_id, body), public_order_id=order["id"]
+    )
 
 
 @router.get("", response_model=PaymentList)
@@ -54,7 +56,7 @@ async def list_payments(
 @router.get("/{payment_id}/public", response_model=PaymentOut)
 async def get_payment_public(payment_id: str, key_merchant: PublicKeyDep):
     row = await payments.get_payment(payment_id, merchant_id=key_merchant.id if key_merchant else None)
-    return json_response(payments.payment_public(row))
+    return json_response(payments.payment_for_shopper(row))
 
 
 @router.get("/{payment_id}", response_model=PaymentOut)

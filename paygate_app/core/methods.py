@@ -9,8 +9,11 @@ from typing import Any
 
 from paygate_app.core.errors import BadRequest, ExpiredCard, InvalidCard, InvalidVpa
 
-_VPA = re.compile(r"^[a-zA-Z0-9._-]+@[a-zA-Z0-9]+$")
-_DIGITS = re.compile(r"^\d+$")
+# Whole-string matches (`fullmatch`) over ASCII classes: `$` would let a trailing newline through
+# and `\d` would take any Unicode digit (full-width or Arabic-Indic digits).
+_VPA = re.compile(r"[a-zA-Z0-9._-]+@[a-zA-Z0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
+_SHORT_NUMBER = re.compile(r"[0-9]{1,4}")
 ALWAYS_FAIL_CARD = "4000000000000002"
 ALWAYS_FAIL_VPA = "failure@upi"
 
@@ -23,12 +26,19 @@ class CardSummary:
 
 
 def validate_vpa(vpa: Any) -> str:
-    if not isinstance(vpa, str) or len(vpa) > 255 or not _VPA.match(vpa):
+    if not isinstance(vpa, str) or len(vpa) > 255 or not _VPA.fullmatch(vpa):
         raise InvalidVpa("Invalid VPA format")
     return vpa
 
 
+def mask_vpa(vpa: str) -> str:
+    """What an anonymous reader may see of a VPA: `sh****@upi` (the handle, two characters of the name)."""
+    name, _, handle = vpa.partition("@")
+    return f"{name[: 2 if len(name) > 2 else 1]}****@{handle}"
+
+
 def luhn_ok(number: str) -> bool:
+    """Luhn check of an ASCII digit string (validate_card checks that first)."""
     total = 0
     for index, char in enumerate(reversed(number)):
         digit = int(char)
@@ -56,16 +66,16 @@ def card_network(number: str) -> str:
 def _as_int(value: Any, what: str) -> int:
     if isinstance(value, bool):
         raise InvalidCard(f"Invalid {what}")
-    if isinstance(value, int):
+    if isinstance(value, int) and value >= 0:
         return value
-    if isinstance(value, str) and _DIGITS.match(value.strip()) and len(value.strip()) <= 4:
-        return int(value.strip())
+    if isinstance(value, str) and _SHORT_NUMBER.fullmatch(value):
+        return int(value)
     raise InvalidCard(f"Invalid {what}")
 
 
 def _expiry_year(value: Any) -> int:
     year = _as_int(value, "expiry year")
-    text = value.strip() if isinstance(value, str) else str(value)
+    text = value if isinstance(value, str) else str(value)
     if len(text) <= 2:
         return 2000 + year
     if len(text) == 4:
@@ -80,12 +90,12 @@ def validate_card(card: Any, *, today: date | None = None) -> CardSummary:
     if not isinstance(raw, str):
         raise InvalidCard("Invalid card number")
     number = raw.replace(" ", "").replace("-", "")
-    if not _DIGITS.match(number) or not 13 <= len(number) <= 19 or not luhn_ok(number):
+    if not _DIGITS.fullmatch(number) or not 13 <= len(number) <= 19 or not luhn_ok(number):
         raise InvalidCard("Invalid card number")
     cvv = card.get("cvv")
     if isinstance(cvv, int) and not isinstance(cvv, bool):
         cvv = str(cvv)
-    if not isinstance(cvv, str) or not _DIGITS.match(cvv) or not 3 <= len(cvv) <= 4:
+    if not isinstance(cvv, str) or not _DIGITS.fullmatch(cvv) or not 3 <= len(cvv) <= 4:
         raise InvalidCard("Invalid CVV")
     month = _as_int(card.get("expiry_month"), "expiry month")
     if not 1 <= month <= 12:

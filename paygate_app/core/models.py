@@ -42,6 +42,10 @@ class Order(SQLModel, table=True):
     receipt: str | None = Field(default=None, max_length=40)
     notes: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     status: str = Field(max_length=16)
+    # Payments created on this order, counted in the create statement under the order's row lock.
+    payment_attempts: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("0"))
+    )
     created_at: datetime = Field(sa_column=ts_column())
     updated_at: datetime = Field(sa_column=ts_column())
 

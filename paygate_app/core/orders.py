@@ -17,7 +17,7 @@ from paygate_app.core.serialize import pick
 MIN_AMOUNT = 100
 MAX_AMOUNT = 10**11
 ORDER_FIELDS = ("id", "merchant_id", "amount", "currency", "receipt", "notes", "status", "created_at")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")  # fullmatch: "INR\n" is not a currency
 
 
 class OrderStatus(StrEnum):
@@ -63,7 +63,7 @@ async def create_order(
 ) -> dict:
     amount = check_amount(amount)
     currency = "INR" if currency is None else currency
-    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
         raise BadRequest("currency must be a 3-letter ISO code such as INR")
     if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 40):
         raise BadRequest("receipt must be a string of at most 40 characters")

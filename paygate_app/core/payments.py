@@ -12,16 +12,17 @@ from typing import Any
 
 from paygate_app.core import payments_pg
 from paygate_app.core.db import get_db, utcnow
-from paygate_app.core.errors import BadRequest, NotFound, UnexpectedState
+from paygate_app.core.errors import BadRequest, NotFound, RateLimited, Reason, UnexpectedState
 from paygate_app.core.ids import new_payment_id, new_uuid
 from paygate_app.core.jobs import JobKind, ring
-from paygate_app.core.methods import ALWAYS_FAIL_VPA, validate_card, validate_vpa
+from paygate_app.core.methods import ALWAYS_FAIL_VPA, mask_vpa, validate_card, validate_vpa
 from paygate_app.core.observability import observe_payment
 from paygate_app.core.orders import OrderStatus
 from paygate_app.core.pagination import Page
 from paygate_app.core.payments_pg import COLUMNS
 from paygate_app.core.processor import payment_delay_ms
 from paygate_app.core.serialize import pick
+from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import claim_seconds
 from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
@@ -67,6 +68,31 @@ def payment_public(row: dict, *, detail: bool = True) -> dict:
     if detail:
         out.update(pick(row, DETAIL_FIELDS))
         out["refund_status"] = refund_status(row)
+    return out
+
+
+def order_already_paid(payment_id: str | None) -> BadRequest:
+    return BadRequest(
+        "Order is already paid",
+        reason=Reason.ORDER_ALREADY_PAID,
+        metadata={"payment_id": payment_id} if payment_id else None,
+    )
+
+
+def too_many_attempts() -> RateLimited:
+    cap = settings.max_payment_attempts_per_order
+    return RateLimited(
+        f"Too many payment attempts on this order (at most {cap}); create a new order to try again",
+        retry_after=None,
+        reason=Reason.TOO_MANY_ATTEMPTS,
+    )
+
+
+def payment_for_shopper(row: dict) -> dict:
+    """The anonymous view (GET /payments/{id}/public): the VPA masked, as a receipt shows it."""
+    out = payment_public(row)
+    if out.get("vpa"):
+        out["vpa"] = mask_vpa(out["vpa"])
     return out
 
 
@@ -133,10 +159,12 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
             held_until=now + timedelta(seconds=claim_seconds()),
         )
     )
-    if created.row is None:  # no such order, another merchant's, or paid
+    if created.row is None:  # no such order, another merchant's, paid, or out of attempts
         if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")
-        raise BadRequest("Order is already paid")
+        if created.locked_status != OrderStatus.CREATED:
+            raise order_already_paid(await payments_pg.successful_payment_id(order_id))
+        raise too_many_attempts()
     await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids, held_until=created.held_until)
     return created.row
 
@@ -146,13 +174,17 @@ async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[
     statement costs no round trip but each extra one holds the single connection longer)."""
     async with db.transaction() as tx:
         order = await tx.fetch_one(
-            "SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = :id" + db.for_update,
+            "SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = :id"
+            + db.for_update,
             {"id": order_id},
         )
         if order is None or order["merchant_id"] != merchant_id:
             raise NotFound("Order not found")
         if order["status"] != OrderStatus.CREATED:
-            raise BadRequest("Order is already paid")
+            raise order_already_paid(await payments_pg.successful_payment_id(order_id, tx))
+        if order["payment_attempts"] >= settings.max_payment_attempts_per_order:
+            raise too_many_attempts()
+        await tx.execute("UPDATE orders SET payment_attempts = payment_attempts + 1 WHERE id = :id", {"id": order_id})
         row = await tx.fetch_one(
             f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
                    status, captured, force_fail, vpa, card_network, card_last4, process_after,

@@ -1,11 +1,14 @@
 """Creating payments in sets, on PostgreSQL.
 
-A create locks its order, inserts the payment only if the order is still the merchant's and
-unpaid, and writes the `payment.created` / `payment.pending` outbox rows (bodies built by the
-caller) if the merchant has a webhook URL. The creates that arrive together run as one
-statement over `unnest(…)` arrays: one round trip, one commit, one prepared plan, and no SQL
-text to quote per payment. The order rows are locked in id order and read after the lock (a
-`FOR UPDATE` returns the latest committed version), so an order paid meanwhile is seen as paid.
+A create locks its order, inserts the payment only if the order is still the merchant's,
+unpaid and below its cap of attempts (`orders.payment_attempts`, counted up in the same
+statement, so the cap holds under concurrent creates and across processes), and writes the
+`payment.created` / `payment.pending` outbox rows (bodies built by the caller) if the merchant
+has a webhook URL. The creates that arrive together run as one statement over `unnest(…)`
+arrays: one round trip, one commit, one prepared plan, and no SQL text to quote per payment.
+The order rows are locked in id order and read after the lock (a `FOR UPDATE` returns the
+latest committed version), so an order paid meanwhile is seen as paid and an attempt counted
+meanwhile is counted.
 
 The caller does not read the order first: the bodies it builds carry `AMOUNT_MARK` and
 `CURRENCY_MARK` where the order's amount and currency go, and the statement fills them in from
@@ -28,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from paygate_app.core.batching import loop_batcher
-from paygate_app.core.db import get_db
+from paygate_app.core.db import Executor, get_db
+from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.events import EventType
 
 log = logging.getLogger("paygate.payments")
@@ -62,6 +66,7 @@ class NewPayment:
 class Created:
     row: dict | None  # the payment, None if it was not inserted
     locked_merchant_id: str | None  # the order's merchant under the lock; None if no such order
+    locked_status: str | None  # the order's status under the lock (why a payment was not inserted)
     log_ids: list[str]  # its outbox rows, created then pending (none without a webhook URL)
     held_until: datetime | None = None  # their claim, for the job rung next
 
@@ -86,18 +91,24 @@ _CREATE_MANY = f"""WITH i AS (
        SELECT * FROM unnest(:ids::varchar[], :oids::varchar[], :ms::varchar[], :methods::varchar[], :ffs::bool[],
                             :vpas::varchar[], :nets::varchar[], :l4s::varchar[], :dues::timestamptz[],
                             :ats::timestamptz[], :log1s::varchar[], :body1s::text[], :log2s::varchar[],
-                            :body2s::text[])
-         AS i(id, oid, m, method, ff, vpa, net, l4, due, at, log1, body1, log2, body2)),
+                            :body2s::text[]) WITH ORDINALITY
+         AS i(id, oid, m, method, ff, vpa, net, l4, due, at, log1, body1, log2, body2, n)),
      lk AS (
-       SELECT id, merchant_id, amount, currency, status FROM orders WHERE id = ANY(:oids::varchar[])
+       SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = ANY(:oids::varchar[])
        ORDER BY id FOR UPDATE),
+     ok AS (
+       SELECT i.*, lk.payment_attempts + row_number() OVER (PARTITION BY i.oid ORDER BY i.n) AS attempt
+       FROM i JOIN lk ON lk.id = i.oid WHERE lk.merchant_id = i.m AND lk.status = 'created'),
      ins AS (
        INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method, status, captured,
            force_fail, vpa, card_network, card_last4, process_after, created_at, updated_at)
-       SELECT i.id, lk.id, lk.merchant_id, lk.amount, 0, lk.currency, i.method, 'pending', FALSE, i.ff, i.vpa, i.net,
-              i.l4, i.due, i.at, i.at
-       FROM i JOIN lk ON lk.id = i.oid WHERE lk.merchant_id = i.m AND lk.status = 'created'
+       SELECT ok.id, lk.id, lk.merchant_id, lk.amount, 0, lk.currency, ok.method, 'pending', FALSE, ok.ff, ok.vpa,
+              ok.net, ok.l4, ok.due, ok.at, ok.at
+       FROM ok JOIN lk ON lk.id = ok.oid WHERE ok.attempt <= :cap
        RETURNING {COLUMNS}),
+     counted AS (
+       UPDATE orders o SET payment_attempts = o.payment_attempts + c.n
+       FROM (SELECT order_id, COUNT(*) AS n FROM ins GROUP BY order_id) AS c WHERE o.id = c.order_id),
      ev AS (
        INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id, refund_id,
            next_retry_at, created_at, updated_at, claimed_until)
@@ -107,14 +118,18 @@ _CREATE_MANY = f"""WITH i AS (
        CROSS JOIN LATERAL (VALUES (i.log1, :event1, i.body1), (i.log2, :event2, i.body2)) AS e(id, event, payload)
        WHERE m.webhook_url IS NOT NULL AND m.webhook_url <> ''
        RETURNING id, payment_id, event)
-SELECT i.id AS request_id, lk.merchant_id AS locked_merchant_id, {_INS_COLUMNS},
+SELECT i.id AS request_id, lk.merchant_id AS locked_merchant_id, lk.status AS locked_status, {_INS_COLUMNS},
        ARRAY(SELECT ev.id FROM ev WHERE ev.payment_id = i.id ORDER BY ev.event) AS log_ids
 FROM i LEFT JOIN lk ON lk.id = i.oid LEFT JOIN ins ON ins.id = i.id"""
 
-_INSERT_PAYMENT = f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
+_INSERT_PAYMENT = f"""WITH counted AS (
+       UPDATE orders SET payment_attempts = payment_attempts + 1
+       WHERE id = :oid AND merchant_id = :m AND status = 'created' AND payment_attempts < :cap
+       RETURNING id, merchant_id, amount, currency)
+   INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
        status, captured, force_fail, vpa, card_network, card_last4, process_after, created_at, updated_at)
    SELECT :id, id, merchant_id, amount, 0, currency, :method, 'pending', FALSE, :ff, :vpa, :net, :l4, :due, :now, :now
-   FROM orders WHERE id = :oid AND merchant_id = :m AND status = 'created'
+   FROM counted
    RETURNING {COLUMNS}"""
 
 # The outbox rows of a new payment, written only if the merchant has a webhook URL (as record_events).
@@ -153,6 +168,7 @@ def _created(row: dict, held_until: datetime) -> Created:
     return Created(
         row=payment,
         locked_merchant_id=row["locked_merchant_id"],
+        locked_status=row["locked_status"],
         log_ids=list(row["log_ids"] or []),
         held_until=held_until,
     )
@@ -178,10 +194,20 @@ async def _create_set(items: list[NewPayment]) -> list[dict]:
             "log2s": [i.pending_log_id for i in items],
             "body2s": [i.pending_body for i in items],
             "held_until": max(i.held_until for i in items),
+            "cap": settings.max_payment_attempts_per_order,
             **_EVENTS,
         },
         binary_params=True,
     )
+
+
+async def successful_payment_id(order_id: str, db: Executor | None = None) -> str | None:
+    """The payment that paid this order (error path only: uses the one-success-per-order index)."""
+    executor = db or await get_db()
+    row = await executor.fetch_one(
+        "SELECT id FROM payments WHERE order_id = :o AND status = 'success' LIMIT 1", {"o": order_id}
+    )
+    return row["id"] if row else None
 
 
 async def create_one(item: NewPayment) -> Created:
@@ -203,6 +229,7 @@ async def create_one(item: NewPayment) -> Created:
                     "vpa": item.vpa,
                     "net": item.card_network,
                     "l4": item.card_last4,
+                    "cap": settings.max_payment_attempts_per_order,
                 },
             ),
             (
@@ -224,6 +251,7 @@ async def create_one(item: NewPayment) -> Created:
     return Created(
         row=inserted[0] if inserted else None,
         locked_merchant_id=locked[0]["merchant_id"] if locked else None,
+        locked_status=locked[0]["status"] if locked else None,
         log_ids=[r["id"] for r in logs],
         held_until=item.held_until,
     )

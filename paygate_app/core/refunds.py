@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from paygate_app.core.db import get_db, utcnow
-from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.errors import BadRequest, NotFound, Reason
 from paygate_app.core.ids import new_refund_id
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.orders import MAX_AMOUNT
@@ -29,6 +29,10 @@ REFUND_FIELDS = ("id", "payment_id", "amount", "reason", "status", "created_at",
 
 def refund_public(row: dict) -> dict:
     return pick(row, REFUND_FIELDS)
+
+
+def _exceeds_available() -> BadRequest:
+    return BadRequest("Refund amount exceeds available amount", reason=Reason.REFUND_EXCEEDS_AVAILABLE)
 
 
 def _check_refund_amount(amount: Any) -> int | None:
@@ -61,14 +65,14 @@ async def create_refund(*, merchant_id: str, payment_id: Any, amount: Any = None
         available = payment["amount"] - payment["amount_refunded"]
         refund_amount = available if requested is None else requested
         if refund_amount <= 0 or refund_amount > available:
-            raise BadRequest("Refund amount exceeds available amount")
+            raise _exceeds_available()
         moved = await tx.execute(
             """UPDATE payments SET amount_refunded = amount_refunded + :a, updated_at = :now
                WHERE id = :id AND status = 'success' AND amount_refunded + :a <= amount""",
             {"a": refund_amount, "id": payment_id, "now": now},
         )
         if moved != 1:
-            raise BadRequest("Refund amount exceeds available amount")
+            raise _exceeds_available()
         row = await tx.fetch_one(
             f"""INSERT INTO refunds (id, payment_id, merchant_id, amount, reason, status, process_after,
                    created_at, updated_at)

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     rate_limit_login_failures: str = "10/15 minutes"  # per email, then locked; "" disables
     rate_limit_enabled: bool = True
     max_body_bytes: int = 64 * 1024
+    max_payment_attempts_per_order: int = Field(default=10, ge=1)  # then 429 too_many_attempts
     db_pool_size: int = 10
 
     seed_test_merchant: bool = True

@@ -93,3 +93,53 @@ async def test_expired_key_is_reusable(client: httpx.AsyncClient):
     r = await client.post("/api/v1/orders", json={"amount": 999}, headers=h)
     assert r.status_code == 201 and r.json()["amount"] == 999
     assert (await client.get("/api/v1/orders")).json()["total"] == 2
+
+
+# Public endpoints (issue 15, item 5). Reproduced attack: an anonymous caller sent the merchant's
+# Idempotency-Key to POST /payments/public and learnt whether it was used (422 vs 400), or
+# burnt it first, so the merchant's own refund with that key was 422 for 24 h.
+
+ANON = {"X-Api-Key": "", "X-Api-Secret": ""}
+
+
+async def test_anonymous_caller_cannot_burn_the_merchants_key(client: httpx.AsyncClient):
+    payment = await paid_payment(client)
+    key = {"Idempotency-Key": "refund-2026-12-07"}
+    order = await make_order(client)
+    body = {"order_id": order["id"], "method": "upi", "vpa": "shopper@upi"}
+    assert (await client.post("/api/v1/payments/public", json=body, headers={**ANON, **key})).status_code == 201
+    r = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json={"amount": 100}, headers=key)
+    assert r.status_code == 201, r.text
+    assert (await client.get("/api/v1/refunds")).json()["total"] == 1
+
+
+async def test_anonymous_caller_cannot_see_whether_the_merchant_used_a_key(client: httpx.AsyncClient):
+    order = await make_order(client)
+    used = {"Idempotency-Key": "merchant-used"}
+    assert (await client.post("/api/v1/orders", json={"amount": 500}, headers=used)).status_code == 201
+    probe = {"order_id": order["id"], "method": "upi", "vpa": "bad"}
+    answers = [
+        await client.post("/api/v1/payments/public", json=probe, headers={**ANON, "Idempotency-Key": k})
+        for k in ("merchant-used", "never-used")
+    ]
+    assert [r.status_code for r in answers] == [400, 400]
+    assert answers[0].content == answers[1].content
+    # and the merchant's key still replays its own first response
+    again = await client.post("/api/v1/orders", json={"amount": 500}, headers=used)
+    assert again.status_code == 201 and (await client.get("/api/v1/orders")).json()["total"] == 2
+
+
+async def test_public_key_replays_within_its_order(client: httpx.AsyncClient):
+    order = await make_order(client)
+    key = {**ANON, "Idempotency-Key": "checkout-tab-1"}
+    body = {"order_id": order["id"], "method": "upi", "vpa": "shopper@upi"}
+    first = await client.post("/api/v1/payments/public", json=body, headers=key)
+    second = await client.post("/api/v1/payments/public", json=body, headers=key)
+    assert first.status_code == second.status_code == 201 and first.content == second.content
+    other = {**body, "vpa": "other@upi"}
+    assert (await client.post("/api/v1/payments/public", json=other, headers=key)).status_code == 422
+    # the same key on another order of the merchant is another key
+    order2 = await make_order(client)
+    r = await client.post("/api/v1/payments/public", json={**body, "order_id": order2["id"]}, headers=key)
+    assert r.status_code == 201
+    assert (await client.get("/api/v1/payments")).json()["total"] == 2

@@ -195,3 +195,15 @@ async def test_other_merchant_gets_404_for_payment(client: httpx.AsyncClient):
     ]:
         r = await client.request(method, path, headers=other, json={"amount": 100} if "refunds" in path else None)
         assert r.status_code == 404, (path, r.text)
+
+
+async def test_public_payment_read_masks_the_vpa(client: httpx.AsyncClient):
+    """Issue 15 (9): anyone with a payment id read the shopper's full VPA."""
+    order = await make_order(client)
+    payment = await make_payment(client, order["id"], vpa="shopper.name@okbank")
+    anon = {"X-Api-Key": "", "X-Api-Secret": ""}
+    body = (await client.get(f"/api/v1/payments/{payment['id']}/public", headers=anon)).json()
+    assert body["vpa"] == "sh****@okbank" and "shopper.name" not in str(body)
+    assert body["id"] == payment["id"] and body["status"] in ("pending", "success")
+    # the merchant's own read is unmasked
+    assert (await client.get(f"/api/v1/payments/{payment['id']}")).json()["vpa"] == "shopper.name@okbank"

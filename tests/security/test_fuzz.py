@@ -18,6 +18,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -30,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api.app import build_api
+from paygate_app.core.errors import PaygateError
 from paygate_app.core.merchants import TEST_MERCHANT
+from paygate_app.core.methods import validate_card, validate_vpa
 from tests.support.databases import migrate
 from tests.support.live_app import app_env
 from tests.support.processes import start_api, terminate
@@ -125,3 +128,33 @@ def test_fuzz_as_test_merchant(api_url: str, operation, mode: GenerationMode) ->
 @pytest.mark.parametrize(("operation", "mode"), CASES)
 def test_fuzz_anonymous(api_url: str, operation, mode: GenerationMode) -> None:
     fuzz(operation, mode, api_url, None)
+
+
+# The method checks on their own, over any text (issue 15, item 8): a typed 4xx error or a value
+# made of ASCII only, never another exception (a 500) and never a non-ASCII digit stored.
+ANY_VALUE = st.one_of(st.text(max_size=24), st.integers(), st.floats(), st.booleans(), st.none())
+DIGITISH = st.text(alphabet=st.characters(categories=["Nd", "No", "Zs", "Cc"]) | st.sampled_from("0123456789 -"))
+
+
+@FUZZ_SETTINGS
+@given(number=st.one_of(DIGITISH, ANY_VALUE), month=ANY_VALUE, year=ANY_VALUE, cvv=st.one_of(DIGITISH, ANY_VALUE))
+def test_card_checks_refuse_or_accept_ascii_only(number, month, year, cvv) -> None:
+    card = {"number": number, "expiry_month": month, "expiry_year": year, "cvv": cvv}
+    try:
+        summary = validate_card(card)
+    except PaygateError as exc:
+        assert exc.http_status == 400
+        return
+    assert summary.last4.isascii() and summary.last4.isdigit() and len(summary.last4) == 4
+    assert isinstance(number, str) and isinstance(cvv, (str, int))
+
+
+@FUZZ_SETTINGS
+@given(vpa=st.one_of(ANY_VALUE, st.from_regex(r"[a-z]{1,5}@[a-z]{1,5}\s?", fullmatch=True)))
+def test_vpa_check_refuses_or_accepts_ascii_only(vpa) -> None:
+    try:
+        accepted = validate_vpa(vpa)
+    except PaygateError as exc:
+        assert exc.http_status == 400
+        return
+    assert accepted.isascii() and accepted == accepted.strip()

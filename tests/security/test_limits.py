@@ -188,3 +188,143 @@ async def test_unknown_list_filter_value_is_400(client: httpx.AsyncClient):
 async def test_oversized_credentials_are_401_not_500(anon: httpx.AsyncClient):
     r = await anon.get("/api/v1/orders", headers={"X-Api-Key": "k" * 5000, "X-Api-Secret": "s" * 5000})
     assert r.status_code == 401 and r.json()["error"]["code"] == "AUTHENTICATION_ERROR"
+
+
+# Hostile values (issue 15, item 8): `$` matched before a trailing newline and `\d` took any
+# Unicode digit, so "4111111111111111\n" was a 500 (int("\n") in the Luhn check), full-width
+# digits were stored as last4 U+FF11 x 4, and "a@upi\n" / "123\n" (CVV) were accepted.
+
+
+def other_digits(ascii_digits: str, zero: int) -> str:
+    """The same digits from another Unicode block: 0xFF10 full-width, 0x0660 Arabic-Indic."""
+    return "".join(chr(zero + int(c)) if c in "0123456789" else c for c in ascii_digits)
+
+
+def full_width(text: str) -> str:
+    return other_digits(text, 0xFF10)
+
+
+FULL_WIDTH_VISA = full_width("4111111111111111")
+ARABIC_INDIC_VISA = other_digits("4111111111111111", 0x0660)
+HOSTILE_PAYMENTS = {
+    "number-newline": ({"method": "card", "card": card(number="4111111111111111\n")}, "INVALID_CARD"),
+    "number-full-width": ({"method": "card", "card": card(number=FULL_WIDTH_VISA)}, "INVALID_CARD"),
+    "number-arabic-indic": ({"method": "card", "card": card(number=ARABIC_INDIC_VISA)}, "INVALID_CARD"),
+    "number-nbsp": ({"method": "card", "card": card(number="4111\u00a01111\u00a01111\u00a01111")}, "INVALID_CARD"),
+    "number-only-separators": ({"method": "card", "card": card(number=" - - ")}, "INVALID_CARD"),
+    "number-integer": ({"method": "card", "card": card(number=4111111111111111)}, "INVALID_CARD"),
+    "number-superscript": ({"method": "card", "card": card(number="411111111111111\u00b9")}, "INVALID_CARD"),
+    "cvv-newline": ({"method": "card", "card": card(cvv="123\n")}, "INVALID_CARD"),
+    "cvv-full-width": ({"method": "card", "card": card(cvv=full_width("123"))}, "INVALID_CARD"),
+    "cvv-bool": ({"method": "card", "card": card(cvv=True)}, "INVALID_CARD"),
+    "month-newline": ({"method": "card", "card": card(expiry_month="12\n")}, "INVALID_CARD"),
+    "month-padded": ({"method": "card", "card": card(expiry_month=" 12")}, "INVALID_CARD"),
+    "month-full-width": ({"method": "card", "card": card(expiry_month=full_width("12"))}, "INVALID_CARD"),
+    "month-signed": ({"method": "card", "card": card(expiry_month="+12")}, "INVALID_CARD"),
+    "month-float": ({"method": "card", "card": card(expiry_month=12.0)}, "INVALID_CARD"),
+    "month-huge": ({"method": "card", "card": card(expiry_month=10**30)}, "INVALID_CARD"),
+    "year-newline": ({"method": "card", "card": card(expiry_year="2099\n")}, "INVALID_CARD"),
+    "year-full-width": ({"method": "card", "card": card(expiry_year=full_width("2099"))}, "INVALID_CARD"),
+    "year-negative": ({"method": "card", "card": card(expiry_year=-1)}, "INVALID_CARD"),
+    "year-huge": ({"method": "card", "card": card(expiry_year=10**30)}, "INVALID_CARD"),
+    "card-list": ({"method": "card", "card": [VISA]}, "BAD_REQUEST_ERROR"),
+    "vpa-newline": ({"method": "upi", "vpa": "a@upi\n"}, "INVALID_VPA"),
+    "vpa-full-width-name": ({"method": "upi", "vpa": "\uff41@upi"}, "INVALID_VPA"),
+    "vpa-full-width-handle": ({"method": "upi", "vpa": "a@\uff55\uff50\uff49"}, "INVALID_VPA"),
+    "vpa-two-handles": ({"method": "upi", "vpa": "a@upi@upi"}, "INVALID_VPA"),
+    "vpa-number": ({"method": "upi", "vpa": 5}, "BAD_REQUEST_ERROR"),
+    "method-newline": ({"method": "upi\n", "vpa": "a@upi"}, "BAD_REQUEST_ERROR"),
+}
+
+
+def assert_4xx_error_shape(r: httpx.Response, code: str) -> None:
+    assert 400 <= r.status_code < 500, r.text
+    body = r.json()
+    assert set(body) == {"error"} and {"code", "description"} <= set(body["error"]) <= {
+        "code",
+        "description",
+        "reason",
+        "metadata",
+    }
+    assert body["error"]["code"] == code, r.text
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(("body", "code"), list(HOSTILE_PAYMENTS.values()), ids=list(HOSTILE_PAYMENTS))
+@pytest.mark.parametrize("route", ["/api/v1/payments", "/api/v1/payments/public"])
+async def test_hostile_payment_values_are_4xx_and_write_nothing(
+    client: httpx.AsyncClient, route: str, body: dict, code: str
+):
+    order = await make_order(client)
+    r = await client.post(route, json={"order_id": order["id"], **body})
+    assert_4xx_error_shape(r, code)
+    assert r.status_code == 400
+    assert (await client.get("/api/v1/payments")).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": 500, "currency": "INR\n"},
+        {"amount": 500, "currency": "\uff29\uff2e\uff32"},
+        {"amount": 500, "currency": "inr"},
+        {"amount": full_width("500")},
+        {"amount": "500\n"},
+        {"amount": 5e2},
+        {"amount": 500, "receipt": 5},
+    ],
+    ids=["currency-newline", "currency-full-width", "currency-lower", "amount-full-width", "amount-newline",
+         "amount-float", "receipt-number"],
+)  # fmt: skip
+async def test_hostile_order_values_are_400_and_write_nothing(client: httpx.AsyncClient, body: dict):
+    assert_4xx_error_shape(await client.post("/api/v1/orders", json=body), "BAD_REQUEST_ERROR")
+    assert await orders_total(client) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": "100\n"},
+        {"amount": full_width("100")},
+        {"amount": 100.5},
+        {"amount": 100, "reason": 5},
+        {"amount": -100},
+    ],
+    ids=["amount-newline", "amount-full-width", "amount-float", "reason-number", "amount-negative"],
+)
+async def test_hostile_refund_values_are_400_and_write_nothing(client: httpx.AsyncClient, body: dict):
+    payment = await paid_payment(client)
+    r = await client.post(f"/api/v1/payments/{payment['id']}/refunds", json=body)
+    assert_4xx_error_shape(r, "BAD_REQUEST_ERROR")
+    r = await client.post("/api/v1/refunds", json={"payment_id": payment["id"], **body})
+    assert_4xx_error_shape(r, "BAD_REQUEST_ERROR")
+    assert (await client.get("/api/v1/refunds")).json()["total"] == 0
+
+
+async def test_full_width_card_digits_are_never_stored(client: httpx.AsyncClient):
+    order = await make_order(client)
+    body = {"order_id": order["id"], "method": "card", "card": card(number=FULL_WIDTH_VISA)}
+    assert (await client.post("/api/v1/payments", json=body)).status_code == 400
+    ok = await client.post("/api/v1/payments", json={**body, "card": card(number="4111-1111 1111-1111")})
+    assert ok.status_code == 201 and ok.json()["card_last4"] == "1111"
+
+
+async def test_anonymous_payment_spam_across_orders_is_cut_per_ip(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, monkeypatch
+):
+    """Issue 15 (7): the per-order cap does not stop one IP from spamming many orders; the IP limit does."""
+    from paygate_app.core.settings import settings
+
+    orders = [await make_order(client) for _ in range(8)]
+    monkeypatch.setattr(settings, "rate_limit_enabled", True)
+    monkeypatch.setattr(settings, "rate_limit_ip", "5/minute")
+    codes = []
+    for order in orders:
+        r = await anon.post(
+            "/api/v1/payments/public", json={"order_id": order["id"], "method": "upi", "vpa": "failure@upi"}
+        )
+        codes.append(r.status_code)
+    assert codes == [201] * 5 + [429] * 3
+    assert r.json()["error"]["code"] == "RATE_LIMITED" and 1 <= int(r.headers["Retry-After"]) <= 60
+    monkeypatch.setattr(settings, "rate_limit_enabled", False)
+    assert (await client.get("/api/v1/payments")).json()["total"] == 5
