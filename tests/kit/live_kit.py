@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -44,6 +45,8 @@ def register(api_url: str) -> Merchant:
     )
     assert response.status_code == 201, response.text
     m = response.json()["merchant"]
+    secret = m["webhook_secret"]  # `whsec_` + base64 of 32 random bytes
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:], validate=True)) == 32, secret
     return Merchant(m["api_key"], m["api_secret"], m["webhook_secret"])
 
 
