@@ -58,6 +58,8 @@ def verify_delivery(delivery: Delivery, secret: str) -> str:
     if any(trio) and not all(trio):
         raise VerifyError("missing headers: webhook-id, webhook-timestamp and webhook-signature go together")
     checked = []
+    if delivery.timestamp is not None and not delivery.timestamp.strip().isdigit():
+        raise VerifyError(f"bad webhook-timestamp {delivery.timestamp!r}: expected unix seconds")
     if all(trio):
         headers = {"webhook-id": delivery.msg_id, "webhook-timestamp": delivery.timestamp}
         headers["webhook-signature"] = delivery.signature
