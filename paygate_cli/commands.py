@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from paygate_cli.client import Api
+from paygate_cli.client import Api, ApiError
 
 # Test inputs (documented in the README's Testing section) that force each outcome.
 SUCCESS_VPA = "success@upi"
@@ -25,6 +25,9 @@ def trigger(api: Api, event: str, amount: int, say: Callable[[str], None]) -> No
     say(f"payment {payment['id']} created (upi {vpa})")
     payment = api.wait_status(f"/api/v1/payments/{payment['id']}", {"success", "failed"})
     say(f"payment {payment['id']} {payment['status']}")
+    wanted = "failed" if event == "payment.failed" else "success"
+    if payment["status"] != wanted:
+        raise ApiError(f"payment {payment['id']} ended {payment['status']}, not {wanted} (is the server in test mode?)")
     if event == "refund.processed":
         refund = api.call("POST", f"/api/v1/payments/{payment['id']}/refunds", {"amount": amount, "reason": "cli"})
         say(f"refund {refund['id']} created")
