@@ -33,6 +33,7 @@ RUN apt-get update \
 WORKDIR /app
 # Dependencies first: this layer is reused until pyproject.toml changes.
 COPY pyproject.toml README.md* ./
+COPY paygate_cli ./paygate_cli
 RUN python -m venv /opt/venv \
     && { test -f README.md || touch README.md; } \
     && pip install .

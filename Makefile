@@ -24,7 +24,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(BUN):
 	npm install --no-save --no-audit --no-fund --prefix .tools bun@1.4.5
 
-deps: $(VENV)/.installed $(BUN)
+# The npm `standardwebhooks` package, for the Node webhook receiver example and its tests.
+NODE_KIT := .tools/node-kit/node_modules/standardwebhooks
+$(NODE_KIT):
+	npm install --no-save --no-audit --no-fund --prefix .tools/node-kit standardwebhooks@1.3.0
+
+deps: $(VENV)/.installed $(BUN) $(NODE_KIT)
 
 migrate: deps
 	$(BIN)/alembic upgrade head

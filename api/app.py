@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.docs_ui import add_docs
 from api.fast_lane import FastLane
 from api.metrics import MetricsMiddleware
+from api.openapi_examples import add_examples
 from api.responses import error_body, error_response, json_response
 from api.routes import merchants, metrics, ops, orders, payments, refunds, sdk, webhooks
 from api.schemas import error_responses
@@ -38,6 +40,9 @@ def build_api() -> FastAPI:
         title="Paygate API",
         version="1.0.0",
         description="Orders, payments, refunds and webhooks (test mode). Amounts are integers in paise.",
+        docs_url=None,  # api/docs_ui.py: offline Swagger UI, gated in production
+        redoc_url=None,
+        openapi_url=None,
     )
 
     @api.exception_handler(PaygateError)
@@ -65,6 +70,7 @@ def build_api() -> FastAPI:
     for module in (merchants, orders, payments, refunds, webhooks, metrics):
         api.include_router(module.router, responses=error_responses())
     _joint_api_key_auth(api)
+    add_docs(api)
 
     @api.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     async def unknown_api_route(path: str):
@@ -79,7 +85,8 @@ def build_api() -> FastAPI:
 
 
 def _joint_api_key_auth(api: FastAPI) -> None:
-    """OpenAPI: X-Api-Key AND X-Api-Secret (FastAPI lists two dependencies as alternatives)."""
+    """OpenAPI: X-Api-Key AND X-Api-Secret (FastAPI lists two dependencies as alternatives);
+    an example on every request and response (api/openapi_examples.py)."""
     generate = api.openapi
 
     def openapi() -> dict:
@@ -91,6 +98,6 @@ def _joint_api_key_auth(api: FastAPI) -> None:
                 requirements = operation.get("security") if isinstance(operation, dict) else None
                 if requirements and len(requirements) > 1:
                     operation["security"] = [{name: [] for req in requirements for name in req}]
-        return schema
+        return add_examples(schema)
 
     api.openapi = openapi  # type: ignore[method-assign]

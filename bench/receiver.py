@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
+from paygate_app.core.webhooks.signing import standard_key
+
 TOLERANCE = 300
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}'
 BAD = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
@@ -32,7 +34,8 @@ BAD = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
 
 class State:
     def __init__(self, secret: str) -> None:
-        self.key = secret.encode()
+        self.key = secret.encode()  # X-Webhook-Signature: the whole string
+        self.standard_key = standard_key(secret)  # webhook-signature: the base64-decoded tail
         self.events: Counter[str] = Counter()
         self.bad_signatures = 0
         self.duplicates = 0
@@ -59,7 +62,7 @@ class State:
         if abs(time.time() - stamp) > TOLERANCE:
             return False
         signed = msg_id + b"." + ts + b"." + body
-        expected = base64.b64encode(hmac.new(self.key, signed, hashlib.sha256).digest())
+        expected = base64.b64encode(hmac.new(self.standard_key, signed, hashlib.sha256).digest())
         return any(part.startswith(b"v1,") and hmac.compare_digest(part[3:], expected) for part in sigs.split())
 
     def record(self, headers: dict[bytes, bytes], body: bytes) -> bool:

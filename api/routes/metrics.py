@@ -87,12 +87,19 @@ def database_families(snap: dict[str, Any]) -> list[Metric]:
     return families
 
 
-def _authorized(request: Request) -> bool:
-    token = os.environ.get("PAYGATE_METRICS_TOKEN", "")
-    if not token:
-        return True
+def metrics_token() -> str:
+    return os.environ.get("PAYGATE_METRICS_TOKEN", "")
+
+
+def token_matches(request: Request, token: str) -> bool:
+    """`Authorization: Bearer <token>` (also guards /docs in production: api/docs_ui.py)."""
     given = request.headers.get("authorization", "")
     return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def _authorized(request: Request) -> bool:
+    token = metrics_token()
+    return not token or token_matches(request, token)
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})

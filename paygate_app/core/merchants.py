@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import re
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -13,6 +11,7 @@ from paygate_app.core.db import Executor, get_db, utcnow
 from paygate_app.core.errors import AuthenticationFailed, BadRequest, NotFound
 from paygate_app.core.hashing import hash_password, keyed_hash, secret_matches, verify_password
 from paygate_app.core.ids import new_uuid, random_alnum
+from paygate_app.core.webhooks.signing import new_secret
 
 TEST_MERCHANT = {
     "id": "550e8400-e29b-41d4-a716-446655440000",
@@ -43,7 +42,7 @@ class NewCredentials:
 
 
 def new_webhook_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return new_secret()  # `whsec_` + base64 of 32 random bytes (Standard Webhooks)
 
 
 def _merchant(row: dict) -> Merchant:

@@ -8,13 +8,14 @@ from datetime import date
 from typing import Any
 
 from paygate_app.core.errors import BadRequest, ExpiredCard, InvalidCard, InvalidVpa
+from paygate_app.core.processor import TestInput, card_test_input
 
 # Whole-string matches (`fullmatch`) over ASCII classes: `$` would let a trailing newline through
 # and `\d` would take any Unicode digit (full-width or Arabic-Indic digits).
 _VPA = re.compile(r"[a-zA-Z0-9._-]+@[a-zA-Z0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 _SHORT_NUMBER = re.compile(r"[0-9]{1,4}")
-ALWAYS_FAIL_CARD = "4000000000000002"
+ALWAYS_FAIL_CARD = "4000000000000002"  # the seeds' always-fail inputs (processor.TEST_CARDS / TEST_VPAS)
 ALWAYS_FAIL_VPA = "failure@upi"
 
 
@@ -23,6 +24,7 @@ class CardSummary:
     network: str
     last4: str
     always_fails: bool
+    test: TestInput | None = None  # a documented test input (core/processor.py)
 
 
 def validate_vpa(vpa: Any) -> str:
@@ -107,4 +109,7 @@ def validate_card(card: Any, *, today: date | None = None) -> CardSummary:
     holder = card.get("holder_name")
     if holder is not None and (not isinstance(holder, str) or len(holder) > 100):
         raise BadRequest("holder_name must be a string of at most 100 characters")
-    return CardSummary(network=card_network(number), last4=number[-4:], always_fails=number == ALWAYS_FAIL_CARD)
+    test = card_test_input(number)
+    return CardSummary(
+        network=card_network(number), last4=number[-4:], always_fails=test is not None and test.fails, test=test
+    )

@@ -15,12 +15,12 @@ from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, RateLimited, Reason, UnexpectedState
 from paygate_app.core.ids import new_payment_id, new_uuid
 from paygate_app.core.jobs import JobKind, ring
-from paygate_app.core.methods import ALWAYS_FAIL_VPA, mask_vpa, validate_card, validate_vpa
+from paygate_app.core.methods import mask_vpa, validate_card, validate_vpa
 from paygate_app.core.observability import observe_payment
 from paygate_app.core.orders import OrderStatus
 from paygate_app.core.pagination import Page
 from paygate_app.core.payments_pg import COLUMNS
-from paygate_app.core.processor import payment_delay_ms
+from paygate_app.core.processor import payment_delay_ms, vpa_test_input
 from paygate_app.core.serialize import pick
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import claim_seconds
@@ -100,10 +100,19 @@ def _check_method(body: dict[str, Any]) -> dict[str, Any]:
     method = body.get("method")
     if method == PaymentMethod.UPI:
         vpa = validate_vpa(body.get("vpa"))
-        return {"method": "upi", "vpa": vpa, "net": None, "l4": None, "ff": vpa.lower() == ALWAYS_FAIL_VPA}
+        test = vpa_test_input(vpa)
+        ff = test is not None and test.fails
+        return {"method": "upi", "vpa": vpa, "net": None, "l4": None, "ff": ff, "test": test}
     if method == PaymentMethod.CARD:
         card = validate_card(body.get("card"))
-        return {"method": "card", "vpa": None, "net": card.network, "l4": card.last4, "ff": card.always_fails}
+        return {
+            "method": "card",
+            "vpa": None,
+            "net": card.network,
+            "l4": card.last4,
+            "ff": card.always_fails,
+            "test": card.test,
+        }
     raise BadRequest("method must be 'upi' or 'card'")
 
 
@@ -126,12 +135,13 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     if not isinstance(order_id, str) or not order_id:
         raise BadRequest("order_id is required")
     checked = _check_method(body)
+    delay_ms = payment_delay_ms(checked.pop("test"))  # a `pending` test input holds it longer
     now = utcnow()
     db = await get_db()
     if db.dialect != "postgresql":
-        return await _create_payment_tx(db, merchant_id, order_id, checked, now)
+        return await _create_payment_tx(db, merchant_id, order_id, checked, now, delay_ms)
     payment_id = new_payment_id()
-    due = now + timedelta(milliseconds=payment_delay_ms())
+    due = now + timedelta(milliseconds=delay_ms)
     expected = {
         "id": payment_id, "order_id": order_id, "merchant_id": merchant_id, "amount": payments_pg.AMOUNT_MARK,
         "amount_refunded": 0, "currency": payments_pg.CURRENCY_MARK, "method": checked["method"],
@@ -169,7 +179,7 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
     return created.row
 
 
-async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now) -> dict:
+async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now, delay_ms: int) -> dict:
     """The same as a transaction of single statements (SQLite: one in-process writer, where a
     statement costs no round trip but each extra one holds the single connection longer)."""
     async with db.transaction() as tx:
@@ -198,7 +208,7 @@ async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[
                 "m": merchant_id,
                 "amount": order["amount"],
                 "cur": order["currency"],
-                "due": now + timedelta(milliseconds=payment_delay_ms()),
+                "due": now + timedelta(milliseconds=delay_ms),
                 "now": now,
                 **checked,
             },

@@ -85,7 +85,13 @@ async def _process_payment_tx(db, payment_id: str) -> str | None:
         )
         if row is None:
             return None
-        outcome = decide_payment(method=row["method"], always_fails=bool(row["force_fail"]))
+        outcome = decide_payment(
+            method=row["method"],
+            always_fails=bool(row["force_fail"]),
+            vpa=row["vpa"],
+            card_network=row["card_network"],
+            card_last4=row["card_last4"],
+        )
         now = utcnow()
         if outcome.success:
             paid = await tx.execute(
@@ -130,7 +136,13 @@ async def _process_payment_pg(db, payment_id: str) -> str | None:
     remaining = (row["process_after"] - utcnow()).total_seconds()
     if remaining > 0:
         await asyncio.sleep(min(remaining, MAX_WAIT_SECONDS))
-    outcome = decide_payment(method=row["method"], always_fails=bool(row["force_fail"]))
+    outcome = decide_payment(
+        method=row["method"],
+        always_fails=bool(row["force_fail"]),
+        vpa=row["vpa"],
+        card_network=row["card_network"],
+        card_last4=row["card_last4"],
+    )
     code, desc = ORDER_ALREADY_PAID if outcome.success else (outcome.error_code, outcome.error_description)
     now = utcnow()
     ok_row = {**row, "status": "success", "error_code": None, "error_description": None, "updated_at": now}

@@ -7,91 +7,18 @@ import reflex as rx
 from paygate_app import routes
 from paygate_app.components.layout import dashboard_layout
 from paygate_app.components.ui import copy_button, info_callout, page_header, section_card, tid
+from paygate_app.core.processor import PENDING_HOLD_MS, TEST_CARDS, TEST_VPAS, TestInput
 from paygate_app.core.settings import settings
+from paygate_app.pages.docs_snippets import (
+    CLI,
+    CREATE_ORDER,
+    SDK,
+    SEEDED_SECRET_FOR_LIBRARIES,
+    WEBHOOK_HEX,
+    WEBHOOK_NODE,
+    WEBHOOK_PYTHON,
+)
 from paygate_app.state import AuthState
-
-CREATE_ORDER = """curl -X POST {base}/api/v1/orders \\
-  -H "Content-Type: application/json" \\
-  -H "X-Api-Key: {key}" \\
-  -H "X-Api-Secret: $PAYGATE_API_SECRET" \\
-  -d '{{"amount": 50000, "currency": "INR", "receipt": "receipt_123"}}'
-
-# 201 Created
-# {{"id": "order_...", "amount": 50000, "currency": "INR", "status": "created", ...}}
-# amount is in paise: 50000 = ₹500.00 (minimum 100)"""
-
-SDK = """<script src="{base}/checkout.js"></script>
-<script>
-  // orderId comes from your server (POST /api/v1/orders); never put the API secret in a page.
-  const checkout = new PaymentGateway({{
-    key: "{key}",
-    orderId: "order_...",
-    onSuccess: (r) => console.log("paid", r.paymentId, r.orderId, r.status),
-    onFailure: (e) => console.log("failed", e.paymentId, e.code, e.description),
-    onClose: () => console.log("checkout closed"),
-  }});
-  checkout.open();   // checkout.close() closes it
-</script>"""
-
-WEBHOOK_PYTHON = """# Python (FastAPI): verify with Paygate's own helper before trusting the event.
-import json
-
-from fastapi import FastAPI, Request, Response
-from paygate_app.core.webhooks.signing import WebhookVerificationError, verify
-
-app = FastAPI()
-WEBHOOK_SECRET = "whsec_..."  # Dashboard → Webhooks → Signing secret, used exactly as shown
-
-
-@app.post("/webhooks/paygate")
-async def paygate_webhook(request: Request) -> Response:
-    body = await request.body()  # the raw bytes, before any JSON parsing
-    try:
-        # Checks X-Webhook-Signature (hex HMAC-SHA256 of the body) and the Standard Webhooks
-        # webhook-id / webhook-timestamp / webhook-signature headers (5-minute replay window).
-        verify(body, request.headers, WEBHOOK_SECRET)
-    except WebhookVerificationError:
-        return Response(status_code=400)
-    event = json.loads(body)
-    # event["event"] is e.g. "payment.success"; the same webhook-id arrives on every retry,
-    # so use it to ignore duplicates.
-    return Response(status_code=200)"""
-
-WEBHOOK_NODE = """// Node.js (Express), no extra packages: verify both signatures over the raw body.
-const crypto = require("crypto");
-const express = require("express");
-
-const app = express();
-const SECRET = process.env.PAYGATE_WEBHOOK_SECRET; // "whsec_...": the whole string is the HMAC key
-
-const safeEqual = (a, b) => {
-  const x = Buffer.from(a), y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
-};
-
-app.post("/webhooks/paygate", express.raw({ type: "application/json" }), (req, res) => {
-  const body = req.body; // Buffer with the exact bytes Paygate signed
-
-  // 1. X-Webhook-Signature: hex HMAC-SHA256 of the body.
-  const hex = crypto.createHmac("sha256", SECRET).update(body).digest("hex");
-  const hexOk = safeEqual(req.get("X-Webhook-Signature") || "", hex);
-
-  // 2. Standard Webhooks: webhook-signature = "v1,<base64 HMAC-SHA256 of {id}.{timestamp}.{body}>".
-  const id = req.get("webhook-id") || "";
-  const timestamp = req.get("webhook-timestamp") || "";
-  const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), body]);
-  const expected = crypto.createHmac("sha256", SECRET).update(signed).digest("base64");
-  const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) <= 300; // reject replays
-  const stdOk = fresh && (req.get("webhook-signature") || "").split(" ")
-    .some((s) => s.startsWith("v1,") && safeEqual(s.slice(3), expected));
-
-  if (!hexOk || !stdOk) return res.status(400).send("invalid signature");
-  const event = JSON.parse(body.toString("utf8"));
-  console.log(event.event, event.data);
-  res.sendStatus(200); // any 2xx; anything else is retried (same webhook-id)
-});
-
-app.listen(4000);"""
 
 
 class DocsState(AuthState):
@@ -111,6 +38,10 @@ class DocsState(AuthState):
     @rx.var
     def snippet_sdk(self) -> str:
         return SDK.format(base=self.base_url, key=self.api_key or "key_...")
+
+    @rx.var
+    def snippet_cli(self) -> str:
+        return CLI.format(base=self.base_url, key=self.api_key or "key_...")
 
 
 def code_block(code: rx.Var | str, test_id: str, language: str) -> rx.Component:
@@ -158,6 +89,40 @@ def text(*parts, **props) -> rx.Component:
     return rx.text(*parts, size="2", **props)
 
 
+def _input_row(kind: str, value: str, test: TestInput) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(kind),
+        rx.table.cell(rx.code(value)),
+        rx.table.cell(test.simulates),
+        rx.table.cell(rx.code(test.outcome if test.outcome != "pending" else "pending → success")),
+        rx.table.cell(rx.code(test.error_code) if test.error_code else "—"),
+        rx.table.cell(test.error_description or "—"),
+        custom_attrs=tid("test-input-row"),
+    )
+
+
+def test_inputs_table() -> rx.Component:
+    rows = [_input_row("card", number, test) for number, test in TEST_CARDS.items()]
+    rows += [_input_row("UPI", vpa, test) for vpa, test in TEST_VPAS.items()]
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("method", "input", "simulates", "final status", "error_code", "error_description")
+                    ]
+                )
+            ),
+            rx.table.body(*rows),
+            size="1",
+            custom_attrs=tid("test-inputs-table"),
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
 def docs_page() -> rx.Component:
     return dashboard_layout(
         rx.vstack(
@@ -194,15 +159,8 @@ def docs_page() -> rx.Component:
                 ),
                 code_block(DocsState.snippet_sdk, "code-snippet-sdk", "html"),
                 text(
-                    "Test inputs: VPA ",
-                    rx.code("failure@upi"),
-                    " and card ",
-                    rx.code("4000 0000 0000 0002"),
-                    " always fail; in test mode any other valid VPA (",
-                    rx.code("success@upi"),
-                    ") or card (",
-                    rx.code("4111 1111 1111 1111"),
-                    ", any future expiry, any CVV) succeeds.",
+                    "To force an outcome (decline, insufficient funds, a payment that stays pending...), "
+                    "use the test inputs below.",
                     color_scheme="gray",
                 ),
             ),
@@ -226,12 +184,36 @@ def docs_page() -> rx.Component:
                 ),
                 code_block(WEBHOOK_PYTHON, "code-snippet-webhook", "python"),
                 code_block(WEBHOOK_NODE, "code-snippet-webhook-node", "javascript"),
+                code_block(WEBHOOK_HEX, "code-snippet-webhook-hex", "python"),
                 text(
-                    "Using a Standard Webhooks library instead? Pass it ",
-                    rx.code('"whsec_" + base64(secret bytes)'),
-                    ": our key is the UTF-8 bytes of the whole secret string, prefix included.",
+                    "Stock Standard Webhooks libraries (Python, Node, Go...) take the secret exactly as shown: "
+                    "the key is the base64 part after ",
+                    rx.code("whsec_"),
+                    ". Only the seeded test merchant's legacy ",
+                    rx.code("whsec_test_abc123"),
+                    " is keyed with its whole string; give libraries ",
+                    rx.code(SEEDED_SECRET_FOR_LIBRARIES),
+                    " for it (or regenerate the secret).",
                     color_scheme="gray",
                 ),
+            ),
+            doc_section(
+                "section-testing",
+                "4. Testing",
+                "flask-conical",
+                text(
+                    "These inputs force an outcome. Failures apply in any mode; success and the pending hold "
+                    f"in test mode (a pending input stays pending {PENDING_HOLD_MS // 1000} s, then succeeds). "
+                    "Any other valid input follows TEST_PAYMENT_SUCCESS. Cards take any future expiry and CVV.",
+                ),
+                test_inputs_table(),
+                text(
+                    "Card numbers are never stored: the bank decides a test card's outcome from its network and "
+                    "last 4 digits, so in test mode any Visa ending 4242 or 0259 succeeds.",
+                    color_scheme="gray",
+                ),
+                text("Send real signed events to your endpoint from a terminal:"),
+                code_block(DocsState.snippet_cli, "code-snippet-cli", "bash"),
             ),
             spacing="5",
             width="100%",

@@ -107,9 +107,14 @@ def test_docs_sections_and_snippets(live_app, page) -> None:
     assert f'<script src="{live_app.url}/checkout.js"></script>' in sdk
     assert "new PaymentGateway(" in sdk and "checkout.open()" in sdk
     python = page.locator(tid("code-snippet-webhook")).inner_text()
-    assert "from paygate_app.core.webhooks.signing import" in python and "verify(" in python
+    assert "from standardwebhooks.webhooks import Webhook" in python and "paygate_app" not in python
     node = page.locator(tid("code-snippet-webhook-node")).inner_text()
-    assert "X-Webhook-Signature" in node and "webhook-signature" in node and "${id}.${timestamp}." in node
+    assert 'require("standardwebhooks")' in node and "X-Webhook-Signature" in node
+    assert "hmac.new(" in page.locator(tid("code-snippet-webhook-hex")).inner_text()
+    page.locator(f"{tid('section-testing')} {tid('test-inputs-table')}").wait_for()
+    inputs = page.locator(tid("test-input-row")).all_inner_texts()
+    assert any("4000000000009995" in row and "INSUFFICIENT_FUNDS" in row for row in inputs), inputs
+    assert any("pending@upi" in row for row in inputs), inputs
     screenshot(page, "docs")
 
 

@@ -204,6 +204,7 @@ def test_dockerignore_keeps_sources_and_drops_secrets_and_local_state():
         "alembic/env.py",
         "api/app.py",
         "paygate_app/paygate_app.py",
+        "paygate_cli/main.py",
         "tasks/broker.py",
         "scripts/topology.sh",
         "sdk_js/checkout.js",

@@ -10,7 +10,7 @@ from standardwebhooks.webhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError as SwVerificationError
 
 from examples.webhook_receiver import InvalidSignature, verify_request
-from paygate_app.core.webhooks.signing import WebhookVerificationError, sign, verify
+from paygate_app.core.webhooks.signing import WebhookVerificationError, new_secret, sign, standard_key, verify
 
 SECRET = "whsec_test_abc123"
 BODY = b'{"event":"payment.success","timestamp":1700000000,"data":{"payment":{"id":"pay_x"}}}'
@@ -122,26 +122,60 @@ def test_verify_valid_hex_does_not_rescue_stale_trio() -> None:
         verify(BODY, _headers(ts=now - 3600), SECRET, now=now)
 
 
-def test_sign_verified_by_standardwebhooks_package() -> None:
-    wh = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
-    payload = wh.verify(BODY, _standard_only(_headers()))
+GENERATED = new_secret()
+# The seeded legacy secret's tail is not base64: its key is the UTF-8 bytes of the whole string,
+# which the stock libraries take in their own `whsec_` + base64(key) form.
+SEEDED_FOR_STOCK = "whsec_" + base64.b64encode(SECRET.encode()).decode()
+
+
+def test_new_secret_is_whsec_base64_of_32_bytes() -> None:
+    secret = new_secret()
+    assert secret.startswith("whsec_") and secret != new_secret()
+    assert len(base64.b64decode(secret[6:], validate=True)) == 32
+    assert standard_key(secret) == base64.b64decode(secret[6:])
+
+
+def test_standard_key_legacy_secret_is_whole_string() -> None:
+    assert standard_key(SECRET) == SECRET.encode()
+    assert standard_key("whsec_abcde") == b"whsec_abcde"  # 5 base64 characters cannot be decoded
+
+
+def test_hex_signature_keyed_with_whole_string_for_generated_secret() -> None:
+    import hashlib
+    import hmac
+
+    expected = hmac.new(GENERATED.encode(), BODY, hashlib.sha256).hexdigest()
+    assert sign(BODY, GENERATED, msg_id=MSG_ID, timestamp=1)["X-Webhook-Signature"] == expected
+
+
+@pytest.mark.parametrize(
+    ("ours", "stock"), [(GENERATED, GENERATED), (SECRET, SEEDED_FOR_STOCK)], ids=["generated", "seeded"]
+)
+def test_sign_verified_by_standardwebhooks_package(ours: str, stock: str) -> None:
+    payload = Webhook(stock).verify(BODY, _standard_only(_headers(secret=ours)))
     assert payload["event"] == "payment.success"
 
 
-def test_sign_tampering_rejected_by_standardwebhooks_package() -> None:
-    wh = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
+def test_sign_generated_secret_fails_stock_verify_with_other_secret() -> None:
     with pytest.raises(SwVerificationError):
-        wh.verify(BODY + b" ", _standard_only(_headers()))
+        Webhook(new_secret()).verify(BODY, _standard_only(_headers(secret=GENERATED)))
 
 
-def test_verify_accepts_standardwebhooks_signature() -> None:
+def test_sign_tampering_rejected_by_standardwebhooks_package() -> None:
+    with pytest.raises(SwVerificationError):
+        Webhook(GENERATED).verify(BODY + b" ", _standard_only(_headers(secret=GENERATED)))
+
+
+@pytest.mark.parametrize(
+    ("ours", "stock"), [(GENERATED, GENERATED), (SECRET, SEEDED_FOR_STOCK)], ids=["generated", "seeded"]
+)
+def test_verify_accepts_standardwebhooks_signature(ours: str, stock: str) -> None:
     from datetime import UTC, datetime
 
-    wh = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
     now = datetime.now(UTC)
-    signature = wh.sign(MSG_ID, now, BODY.decode())
+    signature = Webhook(stock).sign(MSG_ID, now, BODY.decode())
     headers = {"webhook-id": MSG_ID, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}
-    verify(BODY, headers, SECRET)
+    verify(BODY, headers, ours)
 
 
 def test_example_receiver_verify_accepts_signed_request() -> None:

@@ -1,33 +1,69 @@
-"""Webhook signatures: our hex `X-Webhook-Signature` and the Standard Webhooks trio.
+"""Webhook secrets and signatures: our hex `X-Webhook-Signature` and the Standard Webhooks trio.
 
-Both schemes key HMAC-SHA256 with the UTF-8 bytes of the whole secret string (`whsec_...`
-included). Standard Webhooks libraries take that key as `"whsec_" + base64(secret_bytes)`.
+Secrets are `whsec_` + base64 of 32 random bytes (`new_secret`). The two schemes use different keys:
 
-- `X-Webhook-Signature`: hex HMAC of the exact body.
-- `webhook-id` / `webhook-timestamp` / `webhook-signature`: `v1,<base64 HMAC of
-  "{id}.{timestamp}.{body}">`, so receivers can reject replays (timestamp tolerance).
+- `X-Webhook-Signature`: hex HMAC-SHA256 of the exact body, keyed with the UTF-8 bytes of the
+  whole secret string (`whsec_...` included) -- the seeds' scheme.
+- `webhook-id` / `webhook-timestamp` / `webhook-signature`: `v1,<base64 HMAC-SHA256 of
+  "{id}.{timestamp}.{body}">`, keyed as the Standard Webhooks spec says: with the base64-decoded
+  part after `whsec_`, so the secret exactly as shown works in the stock `standardwebhooks`
+  libraries. A legacy secret whose tail is not valid base64 (the seeded `whsec_test_abc123`)
+  keeps the UTF-8 bytes of the whole string.
+
+Keys are derived once per secret (`standard_key` is cached): signing is on the delivery hot path.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import re
+import secrets
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 
 HEX_HEADER = "X-Webhook-Signature"
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
 DEFAULT_TOLERANCE = 300  # seconds
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 class WebhookVerificationError(Exception):
     """The request's signature headers are missing, stale or do not match the body."""
 
 
-def _key(secret: str) -> bytes:
+def new_secret() -> str:
+    """A fresh webhook secret: `whsec_` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii")
+
+
+def _hex_key(secret: str) -> bytes:
+    return secret.encode("utf-8")
+
+
+@lru_cache(maxsize=4096)
+def standard_key(secret: str) -> bytes:
+    """The Standard Webhooks HMAC key: the base64-decoded tail after `whsec_`.
+
+    Falls back to the UTF-8 bytes of the whole string for a legacy secret whose tail is not
+    valid base64 (strict alphabet; missing padding is tolerated, as the stock libraries do).
+    """
+    tail = secret[len(SECRET_PREFIX) :] if secret.startswith(SECRET_PREFIX) else secret
+    if _BASE64.fullmatch(tail):
+        try:
+            padded = tail if "=" in tail else tail + "=" * (-len(tail) % 4)
+            key = base64.b64decode(padded, validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if key:
+            return key
     return secret.encode("utf-8")
 
 
@@ -37,13 +73,13 @@ def _as_bytes(body: bytes | str) -> bytes:
 
 def hex_signature(body: bytes, secret: str) -> str:
     """Hex HMAC-SHA256 of the exact body (the `X-Webhook-Signature` value)."""
-    return hmac.new(_key(secret), _as_bytes(body), hashlib.sha256).hexdigest()
+    return hmac.new(_hex_key(secret), _as_bytes(body), hashlib.sha256).hexdigest()
 
 
 def standard_signature(body: bytes, secret: str, *, msg_id: str, timestamp: int) -> str:
     """`v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` (Standard Webhooks)."""
     signed = f"{msg_id}.{timestamp}.".encode() + _as_bytes(body)
-    digest = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    digest = hmac.new(standard_key(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 

@@ -1,0 +1,3 @@
+from paygate_cli.main import main
+
+raise SystemExit(main())
