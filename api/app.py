@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.cors import CheckoutCors
 from api.fast_lane import FastLane
 from api.metrics import MetricsMiddleware
 from api.responses import error_body, error_response, json_response
@@ -64,6 +65,8 @@ def build_api() -> FastAPI:
     api.include_router(sdk.router)
     for module in (merchants, orders, payments, refunds, webhooks, metrics):
         api.include_router(module.router, responses=error_responses())
+    if settings.is_production:
+        _drop_test_routes(api)
     _joint_api_key_auth(api)
 
     @api.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -75,7 +78,13 @@ def build_api() -> FastAPI:
     api.add_middleware(MetricsMiddleware)
     # Outermost: every response, including the guard's refusals and the mounted Reflex pages.
     api.add_middleware(SecurityHeaders)
+    api.add_middleware(CheckoutCors)  # the only CORS policy (Reflex's own is replaced)
     return api
+
+
+def _drop_test_routes(api: FastAPI) -> None:
+    """Production serves no `/api/v1/test/*` route: they answer 404 like any unknown path."""
+    api.router.routes = [r for r in api.router.routes if not getattr(r, "path", "").startswith("/api/v1/test/")]
 
 
 def _joint_api_key_auth(api: FastAPI) -> None:

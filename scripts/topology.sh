@@ -54,7 +54,7 @@ from reflex.utils import exec as rx_exec
 environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
 environment.REFLEX_SKIP_COMPILE.set(True)
 level = constants.LogLevel(os.environ.get("PAYGATE_REFLEX_LOGLEVEL", "warning"))
-rx_exec.run_backend_prod(os.environ.get("PAYGATE_HOST", "0.0.0.0"), int(os.environ["PAYGATE_PORT"]), level, True)
+rx_exec.run_backend_prod(os.environ.get("PAYGATE_HOST", "127.0.0.1"), int(os.environ["PAYGATE_PORT"]), level, True)
 '
     ;;
   worker)
