@@ -61,12 +61,11 @@ def build_api() -> FastAPI:
         log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
         return json_response(error_body("INTERNAL_ERROR", f"Internal error (request id {request_id})"), 500)
 
+    _no_test_routes_in_production(api)
     api.include_router(ops.router, responses=error_responses(503))
     api.include_router(sdk.router)
     for module in (merchants, orders, payments, refunds, webhooks, metrics):
         api.include_router(module.router, responses=error_responses())
-    if settings.is_production:
-        _drop_test_routes(api)
     _joint_api_key_auth(api)
 
     @api.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -82,9 +81,19 @@ def build_api() -> FastAPI:
     return api
 
 
-def _drop_test_routes(api: FastAPI) -> None:
-    """Production serves no `/api/v1/test/*` route: they answer 404 like any unknown path."""
-    api.router.routes = [r for r in api.router.routes if not getattr(r, "path", "").startswith("/api/v1/test/")]
+TEST_ROUTES = "/api/v1/test/"
+
+
+def _no_test_routes_in_production(api: FastAPI) -> None:
+    """Production serves no `/api/v1/test/*` route: matched first, they answer 404 like any unknown path."""
+    if not settings.is_production:
+        return
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @api.api_route(TEST_ROUTES + "{path:path}", methods=methods, include_in_schema=False)
+    async def test_route_in_production(path: str):
+        return json_response(error_body("NOT_FOUND_ERROR", f"No route {TEST_ROUTES}{path}"), 404)
 
 
 def _joint_api_key_auth(api: FastAPI) -> None:
@@ -95,6 +104,8 @@ def _joint_api_key_auth(api: FastAPI) -> None:
         if api.openapi_schema:
             return api.openapi_schema
         schema = generate()
+        if settings.is_production:
+            schema["paths"] = {p: v for p, v in schema.get("paths", {}).items() if not p.startswith(TEST_ROUTES)}
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 requirements = operation.get("security") if isinstance(operation, dict) else None
