@@ -83,3 +83,11 @@ def test_production_refuses_webhooks_to_internal_addresses(
     )
     assert r.status_code == 400, r.text
     assert r.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+
+
+def test_production_app_refuses_to_start_with_private_webhook_hosts(tmp_path) -> None:
+    with pytest.raises(RuntimeError, match="WEBHOOK_ALLOW_PRIVATE_HOSTS"):
+        app = start_app(
+            tmp_path, PAYGATE_ENV="production", PAYGATE_SERVER_KEY="k" * 64, WEBHOOK_ALLOW_PRIVATE_HOSTS="true"
+        )
+        app.stop()
