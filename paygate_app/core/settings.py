@@ -39,8 +39,8 @@ class Settings(BaseSettings):
     webhook_timeout: float = 5.0
     webhook_concurrency: int = 256  # sends in flight per process, all merchants together
     webhook_concurrency_per_merchant: int = 64  # one merchant's share: a hanging receiver cannot take them all
-    # Webhooks to loopback/private/link-local addresses. Unset: allowed only outside production
-    # (a merchant's local receiver with `make run`); production refuses to start with it true.
+    # Webhooks to loopback/private/link-local addresses. Unset: allowed only in the development
+    # default (test mode, not production: `make run`'s local receiver); production refuses it.
     webhook_allow_private_hosts: bool | None = None
     sweeper_interval: float = 1.0  # s
     stuck_after: float = 30.0  # s a claimed job may run before the sweeper re-queues it
@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     def _environment_defaults(self) -> Settings:
         """Defaults that depend on PAYGATE_ENV; an explicit value always wins."""
         if self.webhook_allow_private_hosts is None:
-            self.webhook_allow_private_hosts = not self.is_production
+            # The development default (a merchant's local receiver); the contract refuses private
+            # addresses outside test mode. TEST_MODE only narrows this default, it never opens a check.
+            self.webhook_allow_private_hosts = self.test_mode and not self.is_production
         if self.seed_test_merchant is None:
             self.seed_test_merchant = not self.is_production
         return self

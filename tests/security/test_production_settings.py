@@ -53,6 +53,18 @@ def test_settings_development_default_allows_a_local_receiver_and_seeds(clean_en
     assert s.webhook_allow_private_hosts is True and s.seed_test_merchant is True
 
 
+def test_settings_development_outside_test_mode_refuses_private_hosts(clean_env: pytest.MonkeyPatch) -> None:
+    """The contract: outside test mode, loopback and private addresses are refused."""
+    clean_env.setenv("TEST_MODE", "false")
+    assert Settings().webhook_allow_private_hosts is False
+
+
+def test_settings_test_mode_does_not_open_private_hosts_when_refused(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("TEST_MODE", "true")
+    clean_env.setenv("WEBHOOK_ALLOW_PRIVATE_HOSTS", "false")
+    assert Settings().webhook_allow_private_hosts is False
+
+
 def test_settings_explicit_values_win_over_the_environment_default(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("WEBHOOK_ALLOW_PRIVATE_HOSTS", "false")
     assert Settings().webhook_allow_private_hosts is False
