@@ -101,3 +101,21 @@ def test_frame_policy_decided_on_normalised_path(live_app, path: str) -> None:
     policy = r.headers.get("content-security-policy", "")
     assert "frame-ancestors *" not in policy
     assert r.headers.get("x-frame-options") == "DENY"
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses (hex, as /proc/net/tcp* shows them) of sockets listening on `port`."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for row in f.read().splitlines()[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.add(address)
+    return found
+
+
+def test_server_binds_loopback_only_by_default(live_app) -> None:
+    """`reflex run` as `make run` starts it, without PAYGATE_HOST: 127.0.0.1, not every interface."""
+    assert _listening_addresses(live_app.port) == {"0100007F"}
