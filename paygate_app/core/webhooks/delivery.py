@@ -218,11 +218,11 @@ async def _attempt_fairly(sender: _Sender, job: Claimed) -> str | None:
     gate = sender.gate(job.merchant_id)
     try:
         if not await acquire_by(gate.slots, deadline):
-            log.info("webhook %s: merchant %s has a full share in flight; left to the sweeper", job.id, job.merchant_id)
+            log.debug("webhook %s: its merchant has a full share in flight; left to the sweeper", job.id)
             return None
         try:
             if not await acquire_by(sender.slots, deadline):
-                log.info("webhook %s: no send slot in time; left to the sweeper", job.id)
+                log.debug("webhook %s: no send slot in time; left to the sweeper", job.id)
                 return None
             try:
                 return await _attempt(sender, job)
