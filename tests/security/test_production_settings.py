@@ -15,6 +15,7 @@ import pytest
 from taskiq import TaskiqState
 
 from paygate_app.core.settings import Settings, settings
+from tests.ops.test_compose import SECRETS, _compose, _interpolate
 from tests.support.databases import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +132,14 @@ async def test_worker_start_refuses_unsafe_production_settings(monkeypatch: pyte
     monkeypatch.setattr(settings, "webhook_allow_private_hosts", True)
     with pytest.raises(RuntimeError, match="WEBHOOK_ALLOW_PRIVATE_HOSTS"):
         await start_worker_runtime(TaskiqState())
+
+
+def test_compose_file_environment_is_production_safe(clean_env: pytest.MonkeyPatch) -> None:
+    """The app's environment as docker-compose.yml writes it, with only the required secrets in .env."""
+    app_env = _interpolate(_compose()["services"]["app"]["environment"], SECRETS)
+    for name, value in app_env.items():
+        clean_env.setenv(name, str(value))
+    s = Settings()
+    assert s.is_production
+    assert s.seed_test_merchant is False and s.webhook_allow_private_hosts is False
+    s.check_production()
