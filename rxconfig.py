@@ -14,6 +14,8 @@ config = rx.Config(
     api_url=os.environ.get("PAYGATE_PUBLIC_URL", f"http://localhost:{_port}"),
     deploy_url=os.environ.get("PAYGATE_PUBLIC_URL", f"http://localhost:{_port}"),
     redis_url=_redis_url,
+    # `reflex run` binds here: this machine only, unless PAYGATE_HOST says otherwise (Docker: 0.0.0.0).
+    backend_host=os.environ.get("PAYGATE_HOST", "127.0.0.1"),
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],

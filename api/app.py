@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.cors import CheckoutCors
 from api.docs_ui import add_docs
 from api.fast_lane import FastLane
 from api.metrics import MetricsMiddleware
@@ -65,6 +66,7 @@ def build_api() -> FastAPI:
         log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
         return json_response(error_body("INTERNAL_ERROR", f"Internal error (request id {request_id})"), 500)
 
+    _no_test_routes_in_production(api)
     api.include_router(ops.router, responses=error_responses(503))
     api.include_router(sdk.router)
     for module in (merchants, orders, payments, refunds, webhooks, metrics):
@@ -81,7 +83,23 @@ def build_api() -> FastAPI:
     api.add_middleware(MetricsMiddleware)
     # Outermost: every response, including the guard's refusals and the mounted Reflex pages.
     api.add_middleware(SecurityHeaders)
+    api.add_middleware(CheckoutCors)  # the only CORS policy (Reflex's own is replaced)
     return api
+
+
+TEST_ROUTES = "/api/v1/test/"
+
+
+def _no_test_routes_in_production(api: FastAPI) -> None:
+    """Production serves no `/api/v1/test/*` route: matched first, they answer 404 like any unknown path."""
+    if not settings.is_production:
+        return
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    @api.api_route(TEST_ROUTES + "{path:path}", methods=methods, include_in_schema=False)
+    async def test_route_in_production(path: str):
+        return json_response(error_body("NOT_FOUND_ERROR", f"No route {TEST_ROUTES}{path}"), 404)
 
 
 def _joint_api_key_auth(api: FastAPI) -> None:
@@ -93,6 +111,8 @@ def _joint_api_key_auth(api: FastAPI) -> None:
         if api.openapi_schema:
             return api.openapi_schema
         schema = generate()
+        if settings.is_production:
+            schema["paths"] = {p: v for p, v in schema.get("paths", {}).items() if not p.startswith(TEST_ROUTES)}
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 requirements = operation.get("security") if isinstance(operation, dict) else None

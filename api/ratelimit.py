@@ -1,6 +1,7 @@
 """Rate limits with the `limits` package: Redis storage when REDIS_URL is set, memory otherwise.
 
 - per API key on the authenticated API (`RATE_LIMIT_API_KEY`, default 100/second);
+- per merchant on `POST /api/v1/webhooks/test` (`RATE_LIMIT_WEBHOOK_TEST`, default 20 per 10 s);
 - per client IP on the public checkout endpoints, login/register and failed API authentication
   (`RATE_LIMIT_IP`, default 20/second per scope).
 
@@ -80,3 +81,8 @@ async def limit_api_key(api_key: str) -> None:
 async def limit_ip(ip: str, scope: str) -> None:
     """`scope` separates budgets: "public" (checkout), "auth" (login/register), "auth-failure"."""
     await _hit(settings.rate_limit_ip, "ip", scope, ip)
+
+
+async def limit_webhook_test(merchant_id: str) -> None:
+    """Test events per merchant: each one is an outgoing request to the merchant's receiver."""
+    await _hit(settings.rate_limit_webhook_test, "webhook-test", merchant_id)

@@ -20,10 +20,11 @@ import base64
 import gzip
 import hashlib
 import json
+import posixpath
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -212,9 +213,25 @@ def page_policy(script_hashes: Iterable[str] | None, *, frameable: bool, docs: b
     return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
+_CHECKOUT_DOCUMENTS = frozenset({"/checkout", "/checkout.html", "/checkout/index.html"})
+
+
+def normalised_path(path: str) -> str:
+    """The path as a file server may read it: percent-decoded until stable (`%252f` too),
+    backslashes as slashes, dot segments and repeated slashes removed."""
+    decoded = path
+    for _ in range(4):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    return posixpath.normpath("/" + decoded.replace("\\", "/").lstrip("/"))
+
+
 def is_frameable(path: str) -> bool:
-    """Only the hosted checkout may be framed: it lives in the SDK's iframe on merchant sites."""
-    return path in ("/checkout", "/checkout.html") or path.startswith("/checkout/")
+    """Only the hosted checkout page itself may be framed (the SDK's iframe on merchant sites),
+    decided on the normalised path: `/checkout/..%2fdashboard%2f` is the dashboard."""
+    return normalised_path(path) in _CHECKOUT_DOCUMENTS
 
 
 def inline_script_hashes(html: bytes) -> list[str]:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serve Paygate: migrate, seed, then Reflex in production mode on one port.
+# Serve Paygate: migrate, seed, then Reflex in production mode on one port, bound to 127.0.0.1
+# unless PAYGATE_HOST says otherwise (0.0.0.0: every interface).
 # With REDIS_URL: also start PAYGATE_WORKERS taskiq worker processes (default 2).
 # Each process is supervised on its own: one that dies is restarted, the others keep serving.
 # SIGTERM / SIGINT: every process finishes its in-flight work (requests; tasks, up to 30 s) and the
@@ -21,7 +22,7 @@ stopping=""
 status=0
 
 start_app() {
-  reflex run --env prod --single-port &
+  reflex run --env prod --single-port --backend-host "${PAYGATE_HOST:-127.0.0.1}" &
   role[$!]=app
 }
 start_worker() {

@@ -2,7 +2,8 @@
 # One process of the production topology per call; the Docker image's entrypoint and the tests use it.
 #
 #   scripts/topology.sh build         compile the pages and build the frontend into $REFLEX_WEB_WORKDIR
-#   scripts/topology.sh migrate       alembic upgrade head + seed the test merchant (unless SEED_TEST_MERCHANT=false)
+#   scripts/topology.sh migrate       alembic upgrade head + seed the test merchant (unless SEED_TEST_MERCHANT=false;
+#                                     production: only with SEED_TEST_MERCHANT=true); refuses unsafe production settings
 #   scripts/topology.sh app           serve the built frontend, the event socket and the API with Granian
 #                                     ($GRANIAN_WORKERS processes; builds first if there is no build yet)
 #   scripts/topology.sh worker        one taskiq worker process (tasks, sweeper, heartbeat)
@@ -35,7 +36,6 @@ case "${1:-}" in
     ;;
   migrate)
     alembic upgrade head
-    case "${SEED_TEST_MERCHANT:-true}" in false | False | FALSE | 0 | no | off) exit 0 ;; esac
     exec python -m paygate_app.core.cli seed
     ;;
   app)
@@ -54,7 +54,7 @@ from reflex.utils import exec as rx_exec
 environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
 environment.REFLEX_SKIP_COMPILE.set(True)
 level = constants.LogLevel(os.environ.get("PAYGATE_REFLEX_LOGLEVEL", "warning"))
-rx_exec.run_backend_prod(os.environ.get("PAYGATE_HOST", "0.0.0.0"), int(os.environ["PAYGATE_PORT"]), level, True)
+rx_exec.run_backend_prod(os.environ.get("PAYGATE_HOST", "127.0.0.1"), int(os.environ["PAYGATE_PORT"]), level, True)
 '
     ;;
   worker)

@@ -8,7 +8,8 @@ Two sources, chosen per metric so every Granian worker answers the same thing:
   sweeper lag, live workers): read from the database at scrape time, so it covers every app and
   worker process on every host and survives restarts.
 
-Set PAYGATE_METRICS_TOKEN to require `Authorization: Bearer <token>`.
+Set PAYGATE_METRICS_TOKEN to require `Authorization: Bearer <token>`. In production
+(PAYGATE_ENV=production) /metrics is off (404) unless the token is set.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from api.responses import error_body, json_response
 from paygate_app.core import observability
+from paygate_app.core.settings import settings
 
 log = logging.getLogger("paygate.metrics")
 router = APIRouter(tags=["operations"])
@@ -105,6 +107,8 @@ def _authorized(request: Request) -> bool:
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
 async def get_metrics(request: Request) -> Response:
     """Prometheus metrics for this deployment (see docs/DEPLOY.md)."""
+    if settings.is_production and not os.environ.get("PAYGATE_METRICS_TOKEN"):
+        return json_response(error_body("NOT_FOUND_ERROR", "No route /metrics"), 404)
     if not _authorized(request):
         return json_response(error_body("AUTHENTICATION_ERROR", "Metrics token required"), 401)
     if observability.MULTIPROC_DIR:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import MerchantDep, PageDep
 from api.idempotent import run_idempotent
+from api.ratelimit import limit_webhook_test
 from api.responses import json_response
 from api.webhook_schemas import (
     WebhookConfigIn,
@@ -41,6 +42,9 @@ async def regenerate_webhook_secret(merchant: MerchantDep):
 
 @router.post("/test", status_code=202, response_model=WebhookTestOut)
 async def send_test_webhook(request: Request, merchant: MerchantDep):
+    """Rate limited per merchant (429 `RATE_LIMITED` with Retry-After)."""
+    await limit_webhook_test(merchant.id)
+
     async def operation() -> dict:
         return {"id": await delivery.send_test_event(merchant.id), "status": "pending"}
 

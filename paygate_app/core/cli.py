@@ -11,8 +11,9 @@ from paygate_app.core.settings import settings
 
 
 async def _seed() -> None:
+    settings.check_production()  # `migrate` runs first: refuse unsafe production settings there too
     if not settings.seed_test_merchant:
-        print("SEED_TEST_MERCHANT=false: not seeding the test merchant")
+        print("not seeding the test merchant (SEED_TEST_MERCHANT=false, or production without SEED_TEST_MERCHANT=true)")
         return
     created = await seed_test_merchant()
     print("test merchant created" if created else "test merchant already present")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from paygate_app.core.db import Executor, get_db, utcnow
 from paygate_app.core.errors import AuthenticationFailed, BadRequest, NotFound
 from paygate_app.core.hashing import hash_password, keyed_hash, secret_matches, verify_password
 from paygate_app.core.ids import new_uuid, random_alnum
+from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.signing import new_secret
 
 TEST_MERCHANT = {
@@ -175,7 +177,18 @@ async def regenerate_api_secret(merchant_id: str) -> str:
 
 
 async def seed_test_merchant() -> bool:
-    """Create the contract's test merchant if missing; running it again changes nothing."""
+    """Create the contract's test merchant if missing; running it again changes nothing.
+
+    Its credentials are published (README): production seeds it only with SEED_TEST_MERCHANT=true
+    set explicitly, and says so loudly every time.
+    """
+    if settings.is_production:
+        logging.getLogger("paygate.merchants").warning(
+            "SEED_TEST_MERCHANT=true in production: the test merchant %s with its PUBLISHED credentials "
+            "(API key %s) can log in and call the API. Unset SEED_TEST_MERCHANT unless this is a demo.",
+            TEST_MERCHANT["email"],
+            TEST_MERCHANT["api_key"],
+        )
     t = TEST_MERCHANT
     now = utcnow()
     db = await get_db()

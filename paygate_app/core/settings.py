@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,19 +37,40 @@ class Settings(BaseSettings):
     refund_delay_max: int = 5000
 
     webhook_timeout: float = 5.0
-    webhook_concurrency: int = 64
+    webhook_concurrency: int = 256  # sends in flight per process, all merchants together
+    webhook_concurrency_per_merchant: int = 64  # one merchant's share: a hanging receiver cannot take them all
+    # Webhooks to loopback/private/link-local addresses. Unset: allowed only in the development
+    # default (test mode, not production: `make run`'s local receiver); production refuses it.
+    webhook_allow_private_hosts: bool | None = None
     sweeper_interval: float = 1.0  # s
     stuck_after: float = 30.0  # s a claimed job may run before the sweeper re-queues it
 
     rate_limit_api_key: str = "100/second"
     rate_limit_ip: str = "20/second"
     rate_limit_login_failures: str = "10/15 minutes"  # per email, then locked; "" disables
+    rate_limit_webhook_test: str = "20/10 seconds"  # POST /api/v1/webhooks/test, per merchant
     rate_limit_enabled: bool = True
     max_body_bytes: int = 64 * 1024
     max_payment_attempts_per_order: int = Field(default=10, ge=1)  # then 429 too_many_attempts
     db_pool_size: int = 10
 
-    seed_test_merchant: bool = True
+    # The documented test merchant (published credentials). Unset: seeded outside production only.
+    seed_test_merchant: bool | None = None
+
+    @model_validator(mode="after")
+    def _environment_defaults(self) -> Settings:
+        """Defaults that depend on PAYGATE_ENV; an explicit value always wins."""
+        if self.webhook_allow_private_hosts is None:
+            # The development default (a merchant's local receiver); the contract refuses private
+            # addresses outside test mode. TEST_MODE only narrows this default, it never opens a check.
+            self.webhook_allow_private_hosts = self.test_mode and not self.is_production
+        if self.seed_test_merchant is None:
+            self.seed_test_merchant = not self.is_production
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.paygate_env.strip().lower() == "production"
 
     @cached_property
     def effective_database_url(self) -> str:
@@ -71,10 +92,28 @@ class Settings(BaseSettings):
             return [0, 5, 10, 15, 20]
         return [0, 60, 300, 1800, 7200]
 
+    def production_problems(self) -> list[str]:
+        """Why these settings are unsafe for PAYGATE_ENV=production (empty when they are fine).
+
+        TEST_MODE may stay on (the whole product simulates payments) but disables no check.
+        """
+        if not self.is_production:
+            return []
+        problems = []
+        if self.paygate_server_key == DEV_SERVER_KEY or not self.paygate_server_key:
+            problems.append("PAYGATE_SERVER_KEY must be set in production")
+        if self.webhook_allow_private_hosts:
+            problems.append(
+                "WEBHOOK_ALLOW_PRIVATE_HOSTS=true is refused in production "
+                "(webhooks to loopback and private addresses would let merchants probe the internal network)"
+            )
+        return problems
+
     def check_production(self) -> None:
-        """Refuse the development server key outside development/test mode."""
-        if self.paygate_env == "production" and self.paygate_server_key == DEV_SERVER_KEY:
-            raise RuntimeError("PAYGATE_SERVER_KEY must be set in production")
+        """Refuse to start (app, worker, seed) with an unsafe production combination, naming the setting."""
+        problems = self.production_problems()
+        if problems:
+            raise RuntimeError("unsafe production settings: " + "; ".join(problems))
 
 
 settings = Settings()

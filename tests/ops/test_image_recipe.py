@@ -95,6 +95,8 @@ def test_image_recipe_builds_from_the_context_and_runs_without_the_js_toolchain(
         "PAYGATE_ENV": "production",
         "PAYGATE_SERVER_KEY": "k" * 64,
         "PAYGATE_HOST": "127.0.0.1",
+        "SEED_TEST_MERCHANT": "true",  # production seeds the published test merchant only when asked
+        "PAYGATE_METRICS_TOKEN": "m" * 32,  # production serves /metrics only with a token
         "GRANIAN_WORKERS": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
     }
@@ -137,7 +139,7 @@ def test_image_recipe_builds_from_the_context_and_runs_without_the_js_toolchain(
             pay = client.post("/api/v1/payments", json={"order_id": order["id"], "method": "upi", "vpa": "a@upi"})
             pid = pay.json()["id"]
             wait_for(lambda: client.get(f"/api/v1/payments/{pid}").json()["status"] == "success", 30, "settlement")
-            metrics = parse_metrics(client.get("/metrics").text)
+            metrics = parse_metrics(client.get("/metrics", headers={"Authorization": "Bearer " + "m" * 32}).text)
             assert any(name == "paygate_http_requests_total" for name, _ in metrics)
         for proc in (app, worker):
             rc, seconds = proc.sigterm()

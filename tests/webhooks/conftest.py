@@ -96,6 +96,8 @@ async def db(backend_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     settings.__dict__.pop("effective_database_url", None)
     monkeypatch.setattr(settings, "webhook_retry_intervals_test", True)
     monkeypatch.setattr(settings, "test_mode", True)
+    # The receivers live on 127.0.0.1: the development default, said explicitly.
+    monkeypatch.setattr(settings, "webhook_allow_private_hosts", True)
     await core_db.close_db()
     database = await core_db.get_db()
     await _reset(database)

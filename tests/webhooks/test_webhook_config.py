@@ -61,25 +61,37 @@ async def test_set_webhook_url_empty_clears(db: Database, cleared: str | None) -
         "http://[::ffff:127.0.0.1]/hook",
         "http://0.0.0.0/hook",
         "http://100.64.0.1/hook",
+        "http://2130706433/hook",
+        "http://0x7f000001/hook",
+        "http://127.1/hook",
+        "http://0177.0.0.1/hook",
+        "http://[::]/hook",
+        "http://[fe80::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://172.16.0.1/hook",
     ],
 )
-async def test_set_webhook_url_private_refused_outside_test_mode(
+async def test_set_webhook_url_private_refused_when_private_hosts_not_allowed(
     db: Database, monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
-    monkeypatch.setattr(settings, "test_mode", False)
+    """TEST_MODE stays on (as in production) and disables nothing."""
+    monkeypatch.setattr(settings, "test_mode", True)
+    monkeypatch.setattr(settings, "webhook_allow_private_hosts", False)
     with pytest.raises(BadRequest, match="loopback, private or reserved"):
         await set_webhook_url(MID, url)
 
 
-async def test_set_webhook_url_public_address_allowed_outside_test_mode(
+async def test_set_webhook_url_public_address_allowed_when_private_hosts_not_allowed(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "test_mode", False)
+    monkeypatch.setattr(settings, "webhook_allow_private_hosts", False)
     out = await set_webhook_url(MID, "https://93.184.216.34/hook")
     assert out["webhook_url"] == "https://93.184.216.34/hook"
 
 
-async def test_set_webhook_url_loopback_allowed_in_test_mode(db: Database) -> None:
+async def test_set_webhook_url_loopback_allowed_when_private_hosts_allowed(db: Database) -> None:
     out = await set_webhook_url(MID, "http://127.0.0.1:9000/hook")
     assert out["webhook_url"] == "http://127.0.0.1:9000/hook"
 

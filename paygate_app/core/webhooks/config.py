@@ -21,10 +21,30 @@ class UrlNotAllowed(BadRequest):
     """The URL's host is (or resolves to) an address we refuse to call."""
 
 
-def _address_allowed(raw: str) -> bool:
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, 6to4, Teredo, NAT64), which is what it reaches."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def address_allowed(raw: str) -> bool:
+    """A public unicast address: not loopback, private, link-local, shared (CGNAT), reserved,
+    multicast or unspecified, also when written as an IPv6 form of such an IPv4 address."""
     ip = ipaddress.ip_address(raw.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     refused = (
         ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
     )
@@ -61,14 +81,20 @@ async def check_public_host(host: str, port: int) -> str:
     except (OSError, TimeoutError, UnicodeError):
         raise UrlNotAllowed(f"webhook_url host {host!r} could not be resolved") from None
     addresses = {info[4][0] for info in infos}
-    if not addresses or not all(_address_allowed(a) for a in addresses):
+    if not addresses or not all(address_allowed(a) for a in addresses):
         raise UrlNotAllowed("webhook_url must not point to a loopback, private or reserved address")
     return str(infos[0][4][0])
 
 
+def private_hosts_allowed() -> bool:
+    """WEBHOOK_ALLOW_PRIVATE_HOSTS (default: outside production only). TEST_MODE plays no part."""
+    return bool(settings.webhook_allow_private_hosts)
+
+
 async def validate_webhook_url(url: str) -> str:
+    """Save-time check; the sender checks the address again when it connects (DNS may change)."""
     host, port = parse_webhook_url(url)
-    if not settings.test_mode:
+    if not private_hosts_allowed():
         await check_public_host(host, port)
     return url
 

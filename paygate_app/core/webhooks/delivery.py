@@ -39,6 +39,7 @@ from paygate_app.core.webhooks.sender import (
     SendResult,
     _get_sender,
     _Sender,
+    acquire_by,
     close_http_client,
     send,
 )
@@ -192,20 +193,45 @@ async def record_one(job: Claimed, result: SendResult, *, started_at: datetime) 
 
 async def deliver_webhook(log_id: str) -> str | None:
     """One delivery attempt if the log is due and unclaimed; returns the new status or None."""
-    sender = _get_sender()
-    async with sender.slots:
-        job = await claim(log_id)
-        if job is None:
-            return None
-        return await _attempt(sender, job)
+    job = await claim(log_id)
+    if job is None:
+        return None
+    return await _attempt_fairly(_get_sender(), job)
 
 
-async def deliver_claimed(job: Claimed) -> str:
+async def deliver_claimed(job: Claimed) -> str | None:
     """One attempt of a log this process already holds (written with its claim, as a
-    settlement does), without a claim round trip; returns the new status."""
-    sender = _get_sender()
-    async with sender.slots:
-        return await _attempt(sender, job)
+    settlement does), without a claim round trip; returns the new status (None: not sent)."""
+    return await _attempt_fairly(_get_sender(), job)
+
+
+async def _attempt_fairly(sender: _Sender, job: Claimed) -> str | None:
+    """`_attempt` once a slot of the job's merchant and then a shared slot are free.
+
+    The merchant's gate comes first, so its backlog waits there without holding shared slots.
+    Waiting ends while the claim still covers a whole send: a job that got no slot by then is
+    left alone (None), its claim runs out and the sweeper delivers it later; never sent twice.
+    """
+    loop_now = asyncio.get_running_loop().time()
+    left = (job.claimed_until - utcnow()).total_seconds() - settings.webhook_timeout - HELD_MARGIN_SECONDS
+    deadline = loop_now + left
+    gate = sender.gate(job.merchant_id)
+    try:
+        if not await acquire_by(gate.slots, deadline):
+            log.debug("webhook %s: its merchant has a full share in flight; left to the sweeper", job.id)
+            return None
+        try:
+            if not await acquire_by(sender.slots, deadline):
+                log.debug("webhook %s: no send slot in time; left to the sweeper", job.id)
+                return None
+            try:
+                return await _attempt(sender, job)
+            finally:
+                sender.slots.release()
+        finally:
+            gate.slots.release()
+    finally:
+        sender.leave(job.merchant_id, gate)
 
 
 async def _attempt(sender: _Sender, job: Claimed) -> str:

@@ -12,7 +12,8 @@ and delivery is the workers' hot path (bench/README.md). It does only what a web
   reused connection that the server had already closed (no byte of an answer) is sent once
   more on a new connection, as browsers and aiohttp do (webhooks are at-least-once, receivers
   dedupe on `webhook-id`);
-- `vet(host, port)` (outside test mode) resolves and checks the host when a connection is
+- every exchange that fails or is cancelled (the caller's timeout) closes its connection;
+- `vet(host, port)` (unless private hosts are allowed) resolves and checks the host when a connection is
   opened and the client connects to the vetted address itself, so a DNS answer cannot change
   between the check and the connect.
 """
@@ -144,8 +145,9 @@ class _Connection(asyncio.Protocol):
         try:
             return await self._waiter
         except BaseException:
-            if not self._waiter.done():  # cancelled (timeout): the connection is in an unknown state
-                self._close()
+            # Failed or cancelled (the caller's timeout: the waiter is then cancelled, hence done):
+            # the connection is in an unknown state and belongs to nobody, so close it now.
+            self._close()
             raise
         finally:
             self._waiter = None
