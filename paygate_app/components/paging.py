@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from paygate_app import routes
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 
@@ -77,7 +78,13 @@ class PagedMixin(rx.State, mixin=True):
         return await self._fetch()
 
     async def _reload(self):
-        """Fetch, then keep watching while something shown is pending (from ordinary handlers)."""
+        """Fetch, then keep watching while something shown is pending (from ordinary handlers).
+
+        The session is re-checked first (`AuthState._require_merchant`): after a logout in any
+        tab, Refresh, paging and filters send this tab to /login instead of showing data.
+        """
+        if await self._require_merchant() is None:
+            return rx.redirect(routes.LOGIN, replace=True)
         try:
             pending = await self._fetch()
         except PaygateError as exc:
