@@ -31,7 +31,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("paygate-dummy-password")
 
 # Half the cores (at least one): the other half stays free for the event loop and the database.
-_WORKERS = max(1, min(4, (os.cpu_count() or 2) // 2))
+_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+_WORKERS = max(1, min(4, _CPUS // 2))
 _MAX_WAITING = 8 * _WORKERS  # running + queued; ~1.6 s of work per worker at most
 _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="paygate-argon2")
 _lock = threading.Lock()

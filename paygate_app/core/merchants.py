@@ -59,22 +59,33 @@ def _merchant(row: dict) -> Merchant:
     return Merchant(id=row["id"], name=row["name"], email=row["email"], api_key=row["api_key"])
 
 
-def _validate_registration(name: str, email: str, password: str) -> str:
+def _validate_registration(name: str, email: str) -> str:
     name = name.strip()
     email = email.strip().lower()
     if not name or len(name) > 200:
         raise BadRequest("name is required (at most 200 characters)")
     if not _EMAIL.match(email) or len(email) > 254:
         raise BadRequest("email is not a valid email address")
-    if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
-        raise BadRequest(f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
-    if not password.strip():
-        raise BadRequest("password must not be blank")
     return email
 
 
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused (shown as is by the API and the register page), else None."""
+    if len(password) < PASSWORD_MIN or len(password) > PASSWORD_MAX:
+        return f"password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
+    if not password.strip():
+        return "password must not be blank"
+    return None
+
+
 async def register_merchant(*, name: str, email: str, password: str) -> NewCredentials:
-    email = _validate_registration(name, email, password)
+    email = _validate_registration(name, email)
+    if problem := password_problem(password):
+        db = await get_db()
+        # A taken email is reported as such whatever the password (the contract's message).
+        if await db.fetch_one("SELECT 1 AS taken FROM merchants WHERE email = :email", {"email": email}):
+            raise BadRequest("Email already registered")
+        raise BadRequest(problem)
     password_hash = await hash_password_async(password)
     api_key = "key_" + random_alnum(24)
     api_secret = "secret_" + random_alnum(32)

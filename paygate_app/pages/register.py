@@ -26,9 +26,6 @@ class RegisterState(AuthState):
         if not name.strip() or not email.strip() or not password:
             self.error = "Enter your business name, email and a password."
             return
-        if len(password) < PASSWORD_MIN or not password.strip():
-            self.error = f"Choose a password of at least {PASSWORD_MIN} characters (not only spaces)."
-            return
         self.submitting = True
         yield
         try:
