@@ -95,6 +95,11 @@ class AuthState(rx.State):
             return None
         return self.merchant_id
 
+    def _session_lost(self) -> rx.event.EventSpec:
+        """What a handler returns when `_require_merchant()` failed: ask the browser for its token
+        (a new connection, e.g. after a reload, proves it again); without a live one → /login."""
+        return rx.call_script(_READ_TOKEN, callback=AuthState.adopt_session)
+
     def _bind(self, session_hash: str) -> None:
         self._session_hash = session_hash
         self._session_sid = self.router.session.session_id
@@ -150,14 +155,14 @@ class AuthState(rx.State):
         """on_load of every /dashboard page: this connection's session, else ask the browser for its token."""
         if await self._load_merchant():
             return None
-        return rx.call_script(_READ_TOKEN, callback=AuthState.adopt_session)
+        return self._session_lost()
 
     @rx.event
     async def redirect_if_logged_in(self):
         """on_load of /login and /register: a live session goes straight to the dashboard."""
         if await self._load_merchant():
             return rx.redirect(routes.DASHBOARD, replace=True)
-        return rx.call_script(_READ_TOKEN, callback=AuthState.adopt_session)
+        return self._session_lost()
 
     @rx.event
     async def adopt_session(self, token: str):

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 import reflex as rx
 
-from paygate_app import routes
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 
@@ -84,7 +83,7 @@ class PagedMixin(rx.State, mixin=True):
         tab, Refresh, paging and filters send this tab to /login instead of showing data.
         """
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             pending = await self._fetch()
         except PaygateError as exc:

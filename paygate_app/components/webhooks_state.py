@@ -119,7 +119,7 @@ class WebhooksState(PagedMixin, AuthState):
     async def toggle_secret(self):
         """Reveal (read from the database now, for a live session only) or hide the signing secret."""
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             config = await get_config(self.merchant_id)
         except PaygateError as exc:
@@ -132,7 +132,7 @@ class WebhooksState(PagedMixin, AuthState):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.saving = True
         yield
@@ -152,7 +152,7 @@ class WebhooksState(PagedMixin, AuthState):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             secret = await regenerate_webhook_secret(self.merchant_id)
         except PaygateError as exc:
@@ -166,7 +166,7 @@ class WebhooksState(PagedMixin, AuthState):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.sending_test = True
         yield
@@ -184,7 +184,7 @@ class WebhooksState(PagedMixin, AuthState):
     @rx.event
     async def retry(self, log_id: str):
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             await retry_webhook(log_id, self.merchant_id)
         except PaygateError as exc:
@@ -206,7 +206,7 @@ class WebhooksState(PagedMixin, AuthState):
     @rx.event
     async def open_log(self, log_id: str):
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             await self._load_detail(log_id)
         except PaygateError as exc:

@@ -92,7 +92,7 @@ class DashboardState(AuthState):
     async def regenerate_secret(self):
         merchant_id = await self._require_merchant()
         if merchant_id is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.regenerating = True
         yield

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 STATE_REDIS_URL = "redis://127.0.0.1:6379/10"
 TOKEN_KEY = "paygate_session"
 LOGIN_URL = re.compile(r"/login/?$")
-SECRET_TEXT = "document.querySelector('[data-test-id=webhook-secret]').innerText"
+SECRET_TEXT = "(document.querySelector('[data-test-id=webhook-secret]')?.innerText ?? '')"
 
 
 def poll(predicate, timeout: float = 20.0, what: str = "condition"):
@@ -111,11 +111,11 @@ def test_dashboard_secrets_are_not_in_stored_state(state_app, page) -> None:
     )
     second_secret = page.locator(tid("api-secret")).inner_text()
 
-    go(page, app, "/dashboard/webhooks", "webhook-config")
-    page.wait_for_function(f"() => {SECRET_TEXT}.includes('•')")
+    page.locator(f"{tid('nav-webhooks')}:visible").first.click()  # in-app navigation: the same connection
+    page.wait_for_function(f"() => {SECRET_TEXT}.startsWith('whsec_') && {SECRET_TEXT}.includes('•')")
     masked = page.locator(tid("webhook-secret")).inner_text()
     page.locator(tid("reveal-webhook-secret-button")).click()
-    page.wait_for_function(f"() => !{SECRET_TEXT}.includes('•')")
+    page.wait_for_function(f"() => {SECRET_TEXT}.startsWith('whsec_') && !{SECRET_TEXT}.includes('•')")
     first_webhook_secret = page.locator(tid("webhook-secret")).inner_text()
     assert first_webhook_secret.startswith("whsec_") and first_webhook_secret[-4:] == masked[-4:]
     page.locator(tid("regenerate-secret-button")).click()
@@ -173,11 +173,9 @@ def test_logout_in_one_tab_ends_the_session_in_every_tab(live_app, browser) -> N
         go(tab_b, live_app, "/dashboard/webhooks", "webhook-config")
         go(tab_c, live_app, "/dashboard/transactions", "refresh-button")
         tab_b.locator(tid("reveal-webhook-secret-button")).click()
-        tab_b.wait_for_function(
-            "() => !document.querySelector('[data-test-id=webhook-secret]').innerText.includes('•')"
-        )
+        tab_b.wait_for_function(f"() => {SECRET_TEXT}.startsWith('whsec_') && !{SECRET_TEXT}.includes('•')")
         tab_b.locator(tid("reveal-webhook-secret-button")).click()  # hide again
-        tab_b.wait_for_function("() => document.querySelector('[data-test-id=webhook-secret]').innerText.includes('•')")
+        tab_b.wait_for_function(f"() => {SECRET_TEXT}.includes('•')")
 
         tab_a.locator(tid("logout-button")).click()
         tab_a.wait_for_url(LOGIN_URL)
@@ -252,6 +250,24 @@ def test_login_page_refuses_after_the_ip_limit(limited_app, page) -> None:
     refused = page.locator(tid("register-error"))
     refused.wait_for()
     assert "Too many requests" in refused.inner_text()
+
+
+def test_store_buy_refuses_after_the_ip_limit(limited_app, page) -> None:
+    """Each Buy creates an order: the demo store spends a per-IP budget (3/minute here)."""
+    page.goto(f"{limited_app.url}/store")
+    button = page.locator("[data-test-id=buy-button][data-product-id=mug]")
+    button.wait_for()
+    page.wait_for_function("typeof window.PaymentGateway === 'function'")
+    for _ in range(3):
+        button.click()
+        page.locator("[data-test-id=payment-modal]").wait_for()
+        page.locator("[data-test-id=close-modal-button]").click()
+        page.locator("[data-test-id=payment-modal]").wait_for(state="detached")
+    button.click()
+    refused = page.locator("[data-test-id=store-result][data-status=error]")
+    refused.wait_for()
+    assert "Too many requests" in refused.inner_text()
+    assert page.locator("[data-test-id=payment-modal]").count() == 0
 
 
 def test_register_page_refuses_a_blank_password_inline(live_app, page) -> None:
