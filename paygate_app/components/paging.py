@@ -82,9 +82,9 @@ class PagedMixin(rx.State, mixin=True):
         The session is re-checked first (`AuthState._require_merchant`): after a logout in any
         tab, Refresh, paging and filters send this tab to /login instead of showing data.
         """
-        if await self._require_merchant() is None:
-            return self._session_lost()
         try:
+            if await self._require_merchant() is None:
+                return self._session_lost()
             pending = await self._fetch()
         except PaygateError as exc:
             self.error = exc.description
