@@ -31,7 +31,7 @@ from paygate_app.core.sessions import create_session, delete_session_hash, resol
 
 SESSION_STORAGE_KEY = "paygate_session"
 MASK = "••••••••"
-SESSION_RECHECK_SECONDS = 30.0  # a live loop re-checks the session this often (logout elsewhere stops it)
+SESSION_RECHECK_SECONDS = 5.0  # a live loop re-checks the session this often (logout elsewhere stops it)
 
 # Browser-only values (React state): what they hold is never part of the Reflex state.
 REVEALED_API_SECRET = ClientStateVar.create("revealed_api_secret", "")
