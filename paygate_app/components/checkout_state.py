@@ -12,7 +12,6 @@ from typing import Any
 
 import reflex as rx
 
-from api.ratelimit import limit_ip
 from paygate_app.components.checkout_logic import (
     card_body,
     error_field,
@@ -33,6 +32,7 @@ from paygate_app.core.errors import (
     PaygateError,
     RateLimited,
 )
+from paygate_app.core.ratelimit import limit_ip
 
 log = logging.getLogger("paygate.checkout")
 

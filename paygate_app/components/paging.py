@@ -77,8 +77,14 @@ class PagedMixin(rx.State, mixin=True):
         return await self._fetch()
 
     async def _reload(self):
-        """Fetch, then keep watching while something shown is pending (from ordinary handlers)."""
+        """Fetch, then keep watching while something shown is pending (from ordinary handlers).
+
+        The session is re-checked first (`AuthState._require_merchant`): after a logout in any
+        tab, Refresh, paging and filters send this tab to /login instead of showing data.
+        """
         try:
+            if await self._require_merchant() is None:
+                return self._session_lost()
             pending = await self._fetch()
         except PaygateError as exc:
             self.error = exc.description

@@ -174,7 +174,7 @@ class TransactionsState(PagedMixin, AuthState):
     @rx.event
     async def open_payment(self, payment_id: str):
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             await self._load_detail(payment_id)
         except PaygateError as exc:
@@ -206,7 +206,7 @@ class TransactionsState(PagedMixin, AuthState):
             self.refund_error = str(exc)
             return
         if await self._require_merchant() is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.refund_submitting = True
         yield

@@ -12,11 +12,12 @@ from paygate_app.components.dates import format_time, format_time_short
 from paygate_app.components.paging import PagedMixin
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
+from paygate_app.core.ratelimit import limit_webhook_test
 from paygate_app.core.webhooks.config import get_config, regenerate_webhook_secret
 from paygate_app.core.webhooks.config import set_webhook_url as save_webhook_url
 from paygate_app.core.webhooks.delivery import retry_webhook, send_test_event
 from paygate_app.core.webhooks.logs import get_log, list_logs
-from paygate_app.state import AuthState
+from paygate_app.state import REVEALED_WEBHOOK_SECRET, AuthState
 
 MAX_PAYLOAD_CHARS = 20_000
 
@@ -61,8 +62,8 @@ class WebhooksState(PagedMixin, AuthState):
 
     webhook_url: str = ""  # the input
     saved_url: str = ""
-    _secret: str = ""
-    secret_display: str = ""
+    # The masked secret only; a revealed one goes to the browser (REVEALED_WEBHOOK_SECRET), never into state.
+    secret_masked: str = ""
     secret_revealed: bool = False
     config_error: str = ""
     config_notice: str = ""
@@ -75,10 +76,11 @@ class WebhooksState(PagedMixin, AuthState):
     detail_attempts: list[dict[str, str]] = []
     detail_payload: str = ""
 
-    def _show_secret(self, secret: str, *, reveal: bool) -> None:
-        self._secret = secret
+    def _show_secret(self, secret: str, *, reveal: bool) -> rx.event.EventSpec:
+        """Masked in state; the full secret, when revealed, only in the event sent to the browser."""
         self.secret_revealed = reveal
-        self.secret_display = secret if reveal else mask_webhook_secret(secret)
+        self.secret_masked = mask_webhook_secret(secret)
+        return REVEALED_WEBHOOK_SECRET.push(secret if reveal else "")
 
     async def _query(self, page: Page) -> tuple[list[dict], int]:
         return await list_logs(self.merchant_id, page)
@@ -106,23 +108,32 @@ class WebhooksState(PagedMixin, AuthState):
             return None
         self.saved_url = config["webhook_url"] or ""
         self.webhook_url = self.saved_url
-        self._show_secret(config["webhook_secret"], reveal=False)
-        return await self._reload()
+        hide = self._show_secret(config["webhook_secret"], reveal=False)
+        watch = await self._reload()
+        return [hide, watch] if watch is not None else hide
 
     @rx.event
     def set_webhook_url(self, value: str):
         self.webhook_url = value[:2048]
 
     @rx.event
-    def toggle_secret(self):
-        self._show_secret(self._secret, reveal=not self.secret_revealed)
+    async def toggle_secret(self):
+        """Reveal (read from the database now, for a live session only) or hide the signing secret."""
+        if await self._require_merchant() is None:
+            return self._session_lost()
+        try:
+            config = await get_config(self.merchant_id)
+        except PaygateError as exc:
+            self.config_error = exc.description
+            return None
+        return self._show_secret(config["webhook_secret"], reveal=not self.secret_revealed)
 
     @rx.event
     async def save(self, form: dict):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.saving = True
         yield
@@ -142,26 +153,26 @@ class WebhooksState(PagedMixin, AuthState):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             secret = await regenerate_webhook_secret(self.merchant_id)
         except PaygateError as exc:
             self.config_error = exc.description
             return None
-        self._show_secret(secret, reveal=True)
         self.config_notice = "New signing secret created. Update your receiver: the old secret no longer verifies."
-        return None
+        return self._show_secret(secret, reveal=True)
 
     @rx.event
     async def send_test(self):
         self.config_error = ""
         self.config_notice = ""
         if await self._require_merchant() is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.sending_test = True
         yield
         try:
+            await limit_webhook_test(self.merchant_id)
             log_id = await send_test_event(self.merchant_id)
         except PaygateError as exc:
             self.config_error = exc.description
@@ -175,7 +186,7 @@ class WebhooksState(PagedMixin, AuthState):
     @rx.event
     async def retry(self, log_id: str):
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             await retry_webhook(log_id, self.merchant_id)
         except PaygateError as exc:
@@ -197,7 +208,7 @@ class WebhooksState(PagedMixin, AuthState):
     @rx.event
     async def open_log(self, log_id: str):
         if await self._require_merchant() is None:
-            return rx.redirect(routes.LOGIN, replace=True)
+            return self._session_lost()
         try:
             await self._load_detail(log_id)
         except PaygateError as exc:

@@ -1,8 +1,9 @@
-"""Dashboard sessions: a random token in the browser, only its keyed hash in the database.
+"""Dashboard sessions: a random token in the browser, only its keyed hash on the server.
 
-The token lives in a cookie the pages read (Reflex cookies are set from JavaScript, so they
-cannot be HttpOnly); a stolen database row is useless without the token, and logging out
-deletes the row, so a copied cookie stops working at once.
+The token lives in the browser only (localStorage, see paygate_app/state.py); the database row
+and the Reflex state hold its keyed hash, so neither a database dump nor a stored Reflex state
+can be turned back into a working token. Logging out deletes the row: every tab and every copy
+of the token stop working at once.
 """
 
 from __future__ import annotations
@@ -36,22 +37,38 @@ async def create_session(merchant_id: str) -> str:
     return token
 
 
+def token_hash(token: str | None) -> str:
+    """The keyed hash a session is stored (and looked up) under; "" for no or an absurd token."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return ""
+    return keyed_hash(token)
+
+
 async def resolve_session(token: str | None) -> dict | None:
     """The merchant (id, name, email, api_key, api_secret_last4) of a live session, else None."""
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
+    return await resolve_session_hash(token_hash(token))
+
+
+async def resolve_session_hash(session_hash: str) -> dict | None:
+    """Like `resolve_session`, from the token's keyed hash (what the server side keeps)."""
+    if not session_hash:
         return None
     db = await get_db()
     return await db.fetch_one(
         """SELECT m.id, m.name, m.email, m.api_key, m.api_secret_last4
            FROM dashboard_sessions s JOIN merchants m ON m.id = s.merchant_id
            WHERE s.token_hash = :h AND s.expires_at > :now AND m.is_active""",
-        {"h": keyed_hash(token), "now": utcnow()},
+        {"h": session_hash, "now": utcnow()},
     )
 
 
 async def delete_session(token: str | None) -> None:
     """Log out: the token stops working immediately."""
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
+    await delete_session_hash(token_hash(token))
+
+
+async def delete_session_hash(session_hash: str) -> None:
+    if not session_hash:
         return
     db = await get_db()
-    await db.execute("DELETE FROM dashboard_sessions WHERE token_hash = :h", {"h": keyed_hash(token)})
+    await db.execute("DELETE FROM dashboard_sessions WHERE token_hash = :h", {"h": session_hash})

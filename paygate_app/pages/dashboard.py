@@ -11,14 +11,13 @@ from paygate_app.components.ui import copy_button, info_callout, mono, page_head
 from paygate_app.core import stats
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.merchants import regenerate_api_secret
-from paygate_app.state import AuthState, mask_secret
+from paygate_app.state import REVEALED_API_SECRET, AuthState, mask_secret
 
 POLL_SECONDS = 2.0
 POLL_MAX_SECONDS = 30 * 60  # a forgotten tab stops polling after 30 minutes (Resume restarts it)
 
 
 class DashboardState(AuthState):
-    revealed_secret: str = ""  # the full secret, only right after register / regenerate
     total_transactions: int = 0
     total_amount_text: str = "₹0.00"
     success_rate_text: str = "0.0%"
@@ -31,8 +30,8 @@ class DashboardState(AuthState):
     error: str = ""
 
     @rx.var
-    def api_secret_display(self) -> str:
-        return self.revealed_secret or mask_secret(self.api_secret_last4)
+    def api_secret_masked(self) -> str:
+        return mask_secret(self.api_secret_last4)
 
     @rx.var
     def chart_is_empty(self) -> bool:
@@ -60,13 +59,15 @@ class DashboardState(AuthState):
     async def load(self):
         if not self.merchant_id:
             return None
-        # Show a just-created secret exactly once; a reload only ever sees the masked form.
-        self.revealed_secret = self._fresh_secret
-        self._fresh_secret = ""
+        # A just-registered secret stays on screen for this first load only; a reload (the
+        # browser-side value is gone) or any later visit shows the masked form.
+        keep_revealed, self._reveal_pending = self._reveal_pending, False
         self.error = ""
         self.confirm_open = False
         await self._refresh(self.merchant_id)
-        return DashboardState.poll_stats
+        if keep_revealed:
+            return DashboardState.poll_stats
+        return [REVEALED_API_SECRET.push(""), DashboardState.poll_stats]
 
     @rx.event(background=True)
     async def poll_stats(self):
@@ -91,22 +92,22 @@ class DashboardState(AuthState):
     async def regenerate_secret(self):
         merchant_id = await self._require_merchant()
         if merchant_id is None:
-            yield rx.redirect(routes.LOGIN, replace=True)
+            yield self._session_lost()
             return
         self.regenerating = True
         yield
         try:
-            self.revealed_secret = await regenerate_api_secret(merchant_id)
-            await self._load_merchant()
-            self.error = ""
+            secret = await regenerate_api_secret(merchant_id)
         except PaygateError as exc:
             self.error = exc.description
+            secret = ""
+        else:
+            await self._load_merchant()
+            self.error = ""
         self.regenerating = False
         self.confirm_open = False
-
-    @rx.event
-    def hide_secret(self):
-        self.revealed_secret = ""
+        if secret:  # to the browser only, never into state
+            yield REVEALED_API_SECRET.push(secret)
 
 
 def credential_row(label: str, value: rx.Var, test_id: str, *extra: rx.Component) -> rx.Component:
@@ -167,6 +168,7 @@ def regenerate_dialog() -> rx.Component:
 
 
 def credentials_card() -> rx.Component:
+    revealed = REVEALED_API_SECRET.value != ""
     return section_card(
         rx.hstack(
             rx.icon("key-round", size=18),
@@ -180,12 +182,12 @@ def credentials_card() -> rx.Component:
         credential_row("Key ID", AuthState.api_key, "api-key", copy_button(AuthState.api_key, "Copy key")),
         credential_row(
             "Secret",
-            DashboardState.api_secret_display,
+            rx.cond(revealed, REVEALED_API_SECRET.value, DashboardState.api_secret_masked),
             "api-secret",
-            rx.cond(DashboardState.revealed_secret != "", copy_button(DashboardState.revealed_secret, "Copy secret")),
+            rx.cond(revealed, copy_button(REVEALED_API_SECRET.value, "Copy secret")),
         ),
         rx.cond(
-            DashboardState.revealed_secret != "",
+            revealed,
             info_callout(
                 "Copy your API secret now: it is shown only this once. Afterwards only its last 4 characters are "
                 "visible; if you lose it, regenerate it.",

@@ -28,14 +28,15 @@ class LoginState(AuthState):
         self.submitting = True
         yield
         try:
+            await self._limit_ip("auth")  # the API's per-IP budget for login/register
             merchant = await login_merchant(email=email, password=password)
         except PaygateError as exc:
             self.error = exc.description
             self.submitting = False
             return
-        await self._sign_in(merchant.id)
+        store_token = await self._sign_in(merchant.id)
         self.submitting = False
-        yield rx.redirect(routes.DASHBOARD, replace=True)
+        yield [store_token, rx.redirect(routes.DASHBOARD, replace=True)]
 
     @rx.event
     def clear_error(self):

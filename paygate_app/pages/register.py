@@ -8,10 +8,9 @@ from paygate_app import routes
 from paygate_app.components.layout import auth_layout
 from paygate_app.components.ui import auth_form, tid
 from paygate_app.core.errors import PaygateError
-from paygate_app.core.merchants import register_merchant
-from paygate_app.pages.dashboard import DashboardState
+from paygate_app.core.merchants import PASSWORD_MIN, register_merchant
 from paygate_app.pages.login import field
-from paygate_app.state import AuthState
+from paygate_app.state import REVEALED_API_SECRET, AuthState
 
 
 class RegisterState(AuthState):
@@ -30,19 +29,22 @@ class RegisterState(AuthState):
         self.submitting = True
         yield
         try:
+            await self._limit_ip("auth")  # the API's per-IP budget for login/register
             created = await register_merchant(name=name, email=email, password=password)
         except PaygateError as exc:
             self.error = exc.description
             self.submitting = False
             return
-        await self._sign_in(created.merchant.id)
-        # Shown once, in full, on the dashboard (its first paint included); its on_load then
-        # forgets it, so a reload only shows the last 4 characters.
-        self._fresh_secret = created.api_secret
-        dashboard = await self.get_state(DashboardState)
-        dashboard.revealed_secret = created.api_secret
+        store_token = await self._sign_in(created.merchant.id)
+        # Shown once, in full, on the dashboard: a browser-side value (never in state) that the
+        # dashboard's first load keeps; any later load, or a reload, shows the last 4 characters.
+        self._reveal_pending = True
         self.submitting = False
-        yield rx.redirect(routes.DASHBOARD, replace=True)
+        yield [
+            store_token,
+            REVEALED_API_SECRET.push(created.api_secret),
+            rx.redirect(routes.DASHBOARD, replace=True),
+        ]
 
 
 def register_page() -> rx.Component:
@@ -78,10 +80,9 @@ def register_page() -> rx.Component:
                 id="password",
                 name="password",
                 type="password",
-                placeholder="At least 6 characters",
+                placeholder=f"At least {PASSWORD_MIN} characters",
                 auto_complete="new-password",
                 required=True,
-                min_length=6,
                 max_length=128,
                 custom_attrs=tid("password-input"),
             ),

@@ -19,8 +19,9 @@ from paygate_app import routes
 from paygate_app.components.checkout_kit import ACCENT, ACCENT_DARK, DANGER, INK, LINE, MUTED, SUCCESS
 from paygate_app.components.checkout_logic import format_amount
 from paygate_app.core import orders, payments
-from paygate_app.core.errors import PaygateError
+from paygate_app.core.errors import PaygateError, RateLimited
 from paygate_app.core.merchants import TEST_MERCHANT
+from paygate_app.core.ratelimit import limit_ip
 
 log = logging.getLogger("paygate.store")
 
@@ -65,6 +66,11 @@ class StorePageState(rx.State):
     async def buy(self, product_id: str):
         product = PRODUCTS_BY_ID.get(product_id)
         if product is None or self.busy_product:
+            return
+        try:  # each buy creates an order: the same per-IP budget as the public checkout API
+            await limit_ip(self.router.session.client_ip or "unknown", "store")
+        except RateLimited as exc:
+            self._show("error", "Too many requests", f"Please wait a moment before trying again. {exc.description}.")
             return
         self.busy_product = product.id
         yield  # show the spinner on the button while the order is created

@@ -20,7 +20,7 @@ from paygate_app.components.ui import (
     tid,
 )
 from paygate_app.components.webhooks_state import WebhooksState
-from paygate_app.state import AuthState
+from paygate_app.state import REVEALED_WEBHOOK_SECRET, AuthState
 
 
 def config_card() -> rx.Component:
@@ -83,7 +83,10 @@ def config_card() -> rx.Component:
         rx.separator(size="4"),
         rx.text("Signing secret", size="2", weight="medium"),
         rx.flex(
-            mono(WebhooksState.secret_display, custom_attrs=tid("webhook-secret")),
+            mono(
+                rx.cond(WebhooksState.secret_revealed, REVEALED_WEBHOOK_SECRET.value, WebhooksState.secret_masked),
+                custom_attrs=tid("webhook-secret"),
+            ),
             rx.hstack(
                 rx.button(
                     rx.cond(WebhooksState.secret_revealed, rx.icon("eye-off", size=14), rx.icon("eye", size=14)),
@@ -94,7 +97,7 @@ def config_card() -> rx.Component:
                     on_click=WebhooksState.toggle_secret,
                     custom_attrs=tid("reveal-webhook-secret-button"),
                 ),
-                rx.cond(WebhooksState.secret_revealed, copy_button(WebhooksState.secret_display, "Copy secret")),
+                rx.cond(WebhooksState.secret_revealed, copy_button(REVEALED_WEBHOOK_SECRET.value, "Copy secret")),
                 rx.button(
                     rx.icon("refresh-cw", size=14),
                     "Regenerate",

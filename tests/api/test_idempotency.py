@@ -31,7 +31,7 @@ async def test_key_is_scoped_to_merchant(client: httpx.AsyncClient):
     h = {"Idempotency-Key": "shared"}
     await client.post("/api/v1/orders", json={"amount": 500}, headers=h)
     reg = (
-        await client.post("/api/v1/auth/register", json={"name": "B", "email": "i@example.com", "password": "abcdef"})
+        await client.post("/api/v1/auth/register", json={"name": "B", "email": "i@example.com", "password": "abcdefg8"})
     ).json()
     other = {"X-Api-Key": reg["merchant"]["api_key"], "X-Api-Secret": reg["merchant"]["api_secret"], **h}
     r = await client.post("/api/v1/orders", json={"amount": 500}, headers=other)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 
 async def test_register_returns_credentials_once(client: httpx.AsyncClient):
@@ -23,10 +24,34 @@ async def test_register_returns_credentials_once(client: httpx.AsyncClient):
 
 async def test_register_duplicate_email_is_400(client: httpx.AsyncClient):
     r = await client.post(
-        "/api/v1/auth/register", json={"name": "X", "email": "test@example.com", "password": "abcdef"}
+        "/api/v1/auth/register", json={"name": "X", "email": "test@example.com", "password": "abcdefgh"}
     )
     assert r.status_code == 400
     assert r.json()["error"] == {"code": "BAD_REQUEST_ERROR", "description": "Email already registered"}
+
+
+async def test_register_duplicate_email_with_a_short_password_still_says_taken(client: httpx.AsyncClient):
+    r = await client.post("/api/v1/auth/register", json={"name": "X", "email": "test@example.com", "password": "abc"})
+    assert r.status_code == 400
+    assert r.json()["error"]["description"] == "Email already registered"
+
+
+@pytest.mark.parametrize("password", ["      ", " " * 12, "\t\n  \t\n  ", "short7!", ""])
+async def test_register_weak_password_is_400_and_creates_nothing(client: httpx.AsyncClient, password: str):
+    email = f"weak-{uuid.uuid4().hex[:8]}@example.com"
+    r = await client.post("/api/v1/auth/register", json={"name": "Weak", "email": email, "password": password})
+    assert r.status_code == 400, r.text
+    error = r.json()["error"]
+    assert error["code"] == "BAD_REQUEST_ERROR" and "password" in error["description"]
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": password or "x"})
+    assert login.status_code == 401  # no merchant was created
+
+
+async def test_register_eight_character_password_is_accepted(client: httpx.AsyncClient):
+    email = f"ok-{uuid.uuid4().hex[:8]}@example.com"
+    r = await client.post("/api/v1/auth/register", json={"name": "Ok", "email": email, "password": " pass 8 "})
+    assert r.status_code == 201, r.text
+    assert (await client.post("/api/v1/auth/login", json={"email": email, "password": " pass 8 "})).status_code == 200
 
 
 async def test_login_ok_and_bad_password(client: httpx.AsyncClient):

@@ -82,7 +82,8 @@ async def test_list_orders_paginates_and_clamps(client: httpx.AsyncClient):
 
 async def test_other_merchant_cannot_see_order(client: httpx.AsyncClient):
     order = await make_order(client)
-    reg = await client.post("/api/v1/auth/register", json={"name": "B", "email": "b@example.com", "password": "abcdef"})
+    body = {"name": "B", "email": "b@example.com", "password": "abcdefg8"}
+    reg = await client.post("/api/v1/auth/register", json=body)
     m = reg.json()["merchant"]
     other = {"X-Api-Key": m["api_key"], "X-Api-Secret": m["api_secret"]}
     r = await client.get(f"/api/v1/orders/{order['id']}", headers=other)

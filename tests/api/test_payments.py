@@ -173,7 +173,7 @@ async def test_public_payment_endpoints(client: httpx.AsyncClient):
     )
     assert r.status_code == 401
     reg = await client.post(
-        "/api/v1/auth/register", json={"name": "B", "email": "b2@example.com", "password": "abcdef"}
+        "/api/v1/auth/register", json={"name": "B", "email": "b2@example.com", "password": "abcdefg8"}
     )
     r = await client.post(
         "/api/v1/payments/public",
@@ -185,7 +185,8 @@ async def test_public_payment_endpoints(client: httpx.AsyncClient):
 
 async def test_other_merchant_gets_404_for_payment(client: httpx.AsyncClient):
     payment = await paid_payment(client)
-    reg = await client.post("/api/v1/auth/register", json={"name": "C", "email": "c@example.com", "password": "abcdef"})
+    body = {"name": "C", "email": "c@example.com", "password": "abcdefg8"}
+    reg = await client.post("/api/v1/auth/register", json=body)
     m = reg.json()["merchant"]
     other = {"X-Api-Key": m["api_key"], "X-Api-Secret": m["api_secret"]}
     for method, path in [

@@ -7,7 +7,15 @@ from datetime import timedelta
 from paygate_app.core.db import utcnow
 from paygate_app.core.hashing import keyed_hash
 from paygate_app.core.merchants import TEST_MERCHANT
-from paygate_app.core.sessions import SESSION_TTL, create_session, delete_session, resolve_session
+from paygate_app.core.sessions import (
+    SESSION_TTL,
+    create_session,
+    delete_session,
+    delete_session_hash,
+    resolve_session,
+    resolve_session_hash,
+    token_hash,
+)
 
 MID = TEST_MERCHANT["id"]
 
@@ -63,3 +71,13 @@ async def test_create_session_prunes_expired_rows_of_the_merchant(db) -> None:
     await create_session(MID)
     row = await db.fetch_one("SELECT COUNT(*) AS n FROM dashboard_sessions WHERE merchant_id = :m", {"m": MID})
     assert row["n"] == 1
+
+
+async def test_resolve_session_hash_is_what_the_server_side_keeps(db) -> None:
+    token = await create_session(MID)
+    assert token_hash(token) == keyed_hash(token)
+    assert (await resolve_session_hash(token_hash(token)))["id"] == MID
+    assert await resolve_session_hash(token) is None  # the raw token is not a hash
+    assert token_hash("x" * 10_000) == "" and await resolve_session_hash("") is None
+    await delete_session_hash(token_hash(token))
+    assert await resolve_session(token) is None

@@ -45,7 +45,7 @@ async def test_totals_count_all_sum_successful(db) -> None:
 
 
 async def test_totals_ignore_other_merchants(db) -> None:
-    other = await register_merchant(name="Other", email="other@example.com", password="secret1")
+    other = await register_merchant(name="Other", email="other@example.com", password="secret12")
     await add_payment(db, amount=10000, status="success", created_at=utcnow(), merchant_id=other.merchant.id)
     assert (await stats.totals(MID)).total_transactions == 0
     assert (await stats.totals(other.merchant.id)).total_amount == 10000

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
 import pytest
 
 from api import ratelimit
-from paygate_app.core import lockout, merchants
+from paygate_app.core import hashing, lockout, merchants
 from paygate_app.core.merchants import TEST_MERCHANT
 from paygate_app.core.settings import settings
 from tests.api.helpers import make_order
@@ -145,3 +146,40 @@ async def test_counters_live_in_redis_when_configured(monkeypatch):
         await r.aclose()
     finally:
         ratelimit.reset()
+
+
+async def test_password_checks_beyond_the_hashing_queue_get_503(anon: httpx.AsyncClient, monkeypatch):
+    """argon2 runs in a bounded pool off the event loop: a flood past its queue is refused at once."""
+    monkeypatch.setattr(hashing, "_MAX_WAITING", 2)
+    wrong = [{"email": f"flood-{i}@example.com", "password": "wrong-password"} for i in range(8)]
+    responses = await asyncio.gather(*(anon.post("/api/v1/auth/login", json=body) for body in wrong))
+    codes = sorted(r.status_code for r in responses)
+    assert 401 in codes and 503 in codes, codes
+    busy = next(r for r in responses if r.status_code == 503)
+    assert busy.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert int(busy.headers["Retry-After"]) >= 1
+    assert (await anon.post("/api/v1/auth/login", json=LOGIN)).status_code == 200  # the queue drained
+
+
+async def test_password_hashing_leaves_the_event_loop_free(backend):
+    """While a dozen wrong logins are verified, the loop keeps ticking (no ~0.2 s argon2 stalls)."""
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = loop.time()
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            now = loop.time()
+            gaps.append(now - last)
+            last = now
+
+    tick = asyncio.create_task(ticker())
+    attempts = [merchants.login_merchant(email=f"tick-{i}@example.com", password="wrong") for i in range(6)]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    done.set()
+    await tick
+    assert all(isinstance(r, merchants.AuthenticationFailed) for r in results), results
+    assert len(gaps) > 20  # the hashing took a while, and the loop ran meanwhile
+    assert max(gaps) < 0.15, max(gaps)  # one argon2 on the loop would stall it ~0.2 s

@@ -29,6 +29,11 @@ class FakeList:
         return self.rows[page.offset : page.offset + page.limit], len(self.rows)
 
 
+async def live_session(state) -> str | None:
+    """Stands in for the session re-check: live while the state has a merchant."""
+    return state.merchant_id or None
+
+
 @pytest.fixture
 def fake_list(monkeypatch: pytest.MonkeyPatch):
     """Install a FakeList as `_query` of a state class; `_show` hands it the rows to show."""
@@ -37,6 +42,7 @@ def fake_list(monkeypatch: pytest.MonkeyPatch):
         fake = FakeList(total, status)
         monkeypatch.setattr(state_cls, "_query", lambda state, page: fake.query(page))
         monkeypatch.setattr(state_cls, "_show", lambda state, rows: setattr(fake, "shown", rows))
+        monkeypatch.setattr(state_cls, "_require_merchant", live_session)
         return fake
 
     return install
@@ -135,7 +141,18 @@ async def test_reload_database_down_shows_the_error(state_cls: type, monkeypatch
         raise ServiceUnavailable("Database unavailable")
 
     monkeypatch.setattr(state_cls, "_query", down)
+    monkeypatch.setattr(state_cls, "_require_merchant", live_session)
     _, state = await paged_state(state_cls)
     assert await state.next_page() is None
     assert state.error == "Database unavailable"
     assert not state.loaded
+
+
+@pytest.mark.parametrize("state_cls", PAGED_STATES)
+async def test_reload_without_a_live_session_fetches_nothing(state_cls: type, fake_list) -> None:
+    fake = fake_list(state_cls, total=5)
+    _, state = await paged_state(state_cls)
+    state.merchant_id = ""  # the session ended (logout in another tab)
+    event = await state.refresh()
+    assert event is not None  # asks the browser for its token; without one the tab goes to /login
+    assert fake.calls == [] and not state.loaded
