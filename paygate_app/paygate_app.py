@@ -3,9 +3,10 @@
 import reflex as rx
 
 from api.app import build_api
+from paygate_app.components.head import head_components
 from paygate_app.lifespan import paygate_lifespan
 from paygate_app.pages import add_pages
 
-app = rx.App(api_transformer=build_api())
+app = rx.App(api_transformer=build_api(), head_components=head_components())
 app.register_lifespan_task(paygate_lifespan)
 add_pages(app)

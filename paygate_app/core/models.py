@@ -41,6 +41,8 @@ class Order(SQLModel, table=True):
     currency: str = Field(max_length=3)
     receipt: str | None = Field(default=None, max_length=40)
     notes: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    # Hosted checkout's "Return to merchant" target (http(s), like a webhook URL).
+    callback_url: str | None = Field(default=None, max_length=2048)
     status: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=ts_column())
     updated_at: datetime = Field(sa_column=ts_column())
