@@ -44,6 +44,6 @@ STORAGE_FALLBACK_JS = """
 
 def head_components() -> list[rx.Component]:
     return [
-        rx.script(STORAGE_FALLBACK_JS),
+        rx.el.script(STORAGE_FALLBACK_JS),  # a plain <script>, prerendered into the HTML (rx.script is client-only)
         rx.el.link(rel="icon", href="/favicon.ico", type="image/x-icon"),
     ]
