@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.e2e.live_steps import SCREENSHOTS
 from tests.e2e.sdk_harness import SDK_PATH, SERVED_SDK_PATH
 from tests.e2e.sdk_harness import events as _events
 from tests.e2e.sdk_harness import modal_count as _modal_count
@@ -39,6 +40,7 @@ def test_checkout_that_never_starts_offers_a_new_window(page, origins):
     assert parse_qs(parts.query) == {"order_id": ["order_Test 1&x=y"], "key": ["key_test_abc123"]}
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert page.evaluate("document.activeElement.getAttribute('data-test-id')") == "open-checkout-window"
+    page.screenshot(path=str(SCREENSHOTS / "sdk-checkout-unavailable.png"))
     [(kind, error)] = _events(page)
     assert kind == "failure" and error["code"] == "CHECKOUT_UNAVAILABLE" and error["paymentId"] is None
     assert error["description"]
