@@ -164,7 +164,7 @@ def bridge_script(parent_origin: str, message_type: str, data: Mapping[str, Any]
     )
 
 
-def return_url(callback_url: str, payment_id: str, status: str) -> str:
+def merchant_return_url(callback_url: str, payment_id: str, status: str) -> str:
     """The merchant's callback_url with payment_id and status added to its query (Razorpay style)."""
     if not callback_url:
         return ""

@@ -19,8 +19,8 @@ from paygate_app.components.checkout_logic import (
     error_field,
     format_amount,
     friendly_description,
+    merchant_return_url,
     post_message_script,
-    return_url,
     upi_body,
     valid_origin,
 )
@@ -287,7 +287,8 @@ class CheckoutPageState(rx.State):
 
     def _finish(self, row: dict) -> str | None:
         """Show the final screen; the postMessage script for the parent window, if embedded."""
-        self.return_url = "" if self.embedded else return_url(self._callback_url, row["id"], str(row["status"]))
+        if not self.embedded:
+            self.return_url = merchant_return_url(self._callback_url, row["id"], str(row["status"]))
         if row["status"] == payments.PaymentStatus.SUCCESS:
             self.phase = "success"
             data = {"paymentId": row["id"], "orderId": row["order_id"], "status": "success"}

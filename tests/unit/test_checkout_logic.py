@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from paygate_app.components.checkout_logic import bridge_script, return_url
+from paygate_app.components.checkout_logic import bridge_script, merchant_return_url
 
 
 def test_bridge_script_posts_only_to_the_parent_origin():
@@ -28,13 +28,13 @@ def test_bridge_script_escapes_data():
 
 
 def test_return_url_adds_payment_id_and_status():
-    url = return_url("https://shop.example/paid?cart=7#top", "pay_ABC", "success")
+    url = merchant_return_url("https://shop.example/paid?cart=7#top", "pay_ABC", "success")
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path, parts.fragment) == ("https", "shop.example", "/paid", "top")
     assert parse_qs(parts.query) == {"cart": ["7"], "payment_id": ["pay_ABC"], "status": ["success"]}
 
 
 def test_return_url_replaces_forged_params_and_is_empty_without_callback():
-    url = return_url("https://shop.example/r?status=success&payment_id=pay_FAKE", "pay_REAL", "failed")
+    url = merchant_return_url("https://shop.example/r?status=success&payment_id=pay_FAKE", "pay_REAL", "failed")
     assert parse_qs(urlsplit(url).query) == {"payment_id": ["pay_REAL"], "status": ["failed"]}
-    assert return_url("", "pay_x", "success") == ""
+    assert merchant_return_url("", "pay_x", "success") == ""
