@@ -26,7 +26,7 @@
     "#M .pg-loading .pg-note,#M .pg-problem .pg-note{display:block!important}",
     "#M .pg-problem iframe{display:none!important}",
     "#M .pg-note strong{display:block!important;font:600 18px/1.4 system-ui,sans-serif!important;color:#0f172a!important;margin-bottom:8px!important}",
-    "#M .pg-note span{display:block!important}",
+    "#M .pg-note span{display:block!important;font:inherit!important;color:inherit!important}",
     "#M .pg-note a{display:inline-block!important;margin-top:20px!important;padding:12px 20px!important;border-radius:8px!important;background:#4f46e5!important;color:#fff!important;font:600 15px/1 system-ui,sans-serif!important;text-decoration:none!important;cursor:pointer!important}",
     "#M .pg-note a:focus-visible{outline:2px solid #1e1b4b!important;outline-offset:2px!important}",
     "#M .close-button{display:flex!important;align-items:center!important;justify-content:center!important;position:absolute!important;top:8px!important;right:8px!important;width:32px!important;height:32px!important;border-radius:16px!important;background:rgba(255,255,255,.9)!important;color:#334155!important;font:20px/1 system-ui,sans-serif!important;cursor:pointer!important;z-index:1!important}",
