@@ -38,12 +38,12 @@ def widget() -> Widget:
     return Widget(body=body, version=digest[:12], etag=f'"{digest[:32]}"')
 
 
-@router.api_route(
+@router.get(
     "/checkout.js",
-    methods=["GET", "HEAD"],
     response_class=Response,
     responses={200: {"content": {"application/javascript": {}}}, 304: {"description": "Not modified"}},
 )
+@router.head("/checkout.js", response_class=Response, include_in_schema=False)
 async def checkout_js(request: Request, v: str | None = None) -> Response:
     """The widget; `?v=<version>` (see `sdk_version`) is cached for a year."""
     sdk = widget()
