@@ -79,6 +79,11 @@ class OrderCreate(Strict):
     currency: StrictStr = Field(default="INR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code (INR)")
     receipt: StrictStr | None = Field(default=None, max_length=40)
     notes: Notes | None = None
+    callback_url: StrictStr | None = Field(
+        default=None,
+        max_length=2048,
+        description="http(s) URL the hosted checkout offers to return to, with payment_id and status added",
+    )
 
 
 class OrderOut(BaseModel):
@@ -88,6 +93,7 @@ class OrderOut(BaseModel):
     currency: str
     receipt: str | None
     notes: dict[str, Any]
+    callback_url: str | None = None
     status: str
     created_at: str
 

@@ -17,7 +17,12 @@ router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 async def create_for(merchant_id: str, body: OrderCreate) -> dict:
     """The order this body creates for this merchant (also what api/fast_lane.py calls)."""
     return await orders.create_order(
-        merchant_id=merchant_id, amount=body.amount, currency=body.currency, receipt=body.receipt, notes=body.notes
+        merchant_id=merchant_id,
+        amount=body.amount,
+        currency=body.currency,
+        receipt=body.receipt,
+        notes=body.notes,
+        callback_url=body.callback_url,
     )
 
 

@@ -1,8 +1,16 @@
-"""Serve the embeddable widget at /checkout.js with an ETag."""
+"""The embeddable widget at /checkout.js (GET and HEAD), from `assets/checkout.js`.
+
+`assets/` is the folder Reflex serves; this route sits in front of it so the widget also gets
+what Reflex's static files do not send: `Access-Control-Allow-Origin: *` (any merchant page may
+load it), and caching by URL - a short `max-age` for the plain URL, a year and `immutable` for
+the versioned `/checkout.js?v=<version>` (the first 12 hex digits of the file's SHA-256, also
+its ETag). A stale `v` gets the current file with the short lifetime.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
 
 from fastapi import APIRouter, Request
@@ -11,19 +19,43 @@ from starlette.responses import Response
 from paygate_app.core.settings import ROOT
 
 router = APIRouter(tags=["sdk"])
-SDK_PATH = ROOT / "sdk_js" / "checkout.js"
+SDK_PATH = ROOT / "assets" / "checkout.js"
+SHORT_CACHE = "public, max-age=300"
+LONG_CACHE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Widget:
+    body: bytes
+    version: str
+    etag: str
 
 
 @lru_cache(maxsize=1)
-def _sdk() -> tuple[bytes, str]:
+def widget() -> Widget:
     body = SDK_PATH.read_bytes()
-    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    digest = hashlib.sha256(body).hexdigest()
+    return Widget(body=body, version=digest[:12], etag=f'"{digest[:32]}"')
 
 
-@router.get("/checkout.js", response_class=Response, responses={200: {"content": {"application/javascript": {}}}})
-async def checkout_js(request: Request) -> Response:
-    body, etag = _sdk()
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
-    if request.headers.get("if-none-match") == etag:
+@router.get(
+    "/checkout.js",
+    response_class=Response,
+    responses={200: {"content": {"application/javascript": {}}}, 304: {"description": "Not modified"}},
+)
+@router.head("/checkout.js", response_class=Response, include_in_schema=False)
+async def checkout_js(request: Request, v: str | None = None) -> Response:
+    """The widget; `?v=<version>` (see `sdk_version`) is cached for a year."""
+    sdk = widget()
+    headers = {
+        "ETag": sdk.etag,
+        "Cache-Control": LONG_CACHE if v == sdk.version else SHORT_CACHE,
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+        "X-Paygate-SDK-Version": sdk.version,
+    }
+    if request.headers.get("if-none-match") == sdk.etag:
         return Response(status_code=304, headers=headers)
+    headers["Content-Length"] = str(len(sdk.body))
+    body = b"" if request.method == "HEAD" else sdk.body
     return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from paygate_app.core.errors import ExpiredCard, InvalidCard, InvalidVpa, PaygateError
 
@@ -142,3 +143,32 @@ def post_message_script(parent_origin: str, message_type: str, data: Mapping[str
     message = json.dumps({"type": message_type, "data": dict(data)}, ensure_ascii=True)
     target = json.dumps(origin, ensure_ascii=True)
     return f"(window.parent && window.parent !== window) && window.parent.postMessage({message}, {target})"
+
+
+def bridge_script(parent_origin: str, message_type: str, data: Mapping[str, Any]) -> str | None:
+    """post_message_script, plus (once per page) Escape inside the iframe asking the SDK to close.
+
+    Keyboard events inside a cross-origin iframe never reach the merchant page, so the checkout
+    itself tells the parent, at exactly parent_origin, like its own close buttons do.
+    """
+    post = post_message_script(parent_origin, message_type, data)
+    if post is None:
+        return None
+    close = post_message_script(parent_origin, "close_modal", {})
+    return (
+        "(() => { if (window.parent === window) return;"
+        " if (!window.__paygateEscape) { window.__paygateEscape = true;"
+        " document.addEventListener('keydown', (e) => {"
+        f" if (e.key === 'Escape' || e.key === 'Esc') {{ {close}; }} }}, true); }}"
+        f" {post}; }})()"
+    )
+
+
+def merchant_return_url(callback_url: str, payment_id: str, status: str) -> str:
+    """The merchant's callback_url with payment_id and status added to its query (Razorpay style)."""
+    if not callback_url:
+        return ""
+    parts = urlsplit(callback_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("payment_id", "status")]
+    query += [("payment_id", payment_id), ("status", status)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))

@@ -53,6 +53,30 @@ def close_button(label: str) -> rx.Component:
     return rx.cond(S.can_post, secondary_button(label, "close-checkout-button", on_click=S.close_checkout))
 
 
+def return_to_merchant() -> rx.Component:
+    """Hosted page with a callback_url: back to the store, carrying payment_id and status."""
+    return rx.cond(
+        S.return_url != "",
+        rx.el.a(
+            rx.flex(rx.icon("arrow-left", size=16), rx.text("Return to merchant"), gap="8px", align="center"),
+            href=S.return_url,
+            custom_attrs=tid("return-to-merchant"),
+            style={
+                "display": "inline-flex",
+                "justify_content": "center",
+                "width": "100%",
+                "padding": "10px 16px",
+                "border_radius": "8px",
+                "border": f"1px solid {LINE}",
+                "color": INK,
+                "font_weight": "600",
+                "text_decoration": "none",
+                "_hover": {"background": "#f8fafc"},
+            },
+        ),
+    )
+
+
 def processing_state() -> rx.Component:
     return rx.flex(
         rx.spinner(size="3", style={"width": "44px", "height": "44px", "color": ACCENT}),
@@ -97,7 +121,11 @@ def success_state() -> rx.Component:
         rx.cond(
             S.can_post,
             close_button("Done"),
-            rx.text("You can close this window now.", size="1", style={"color": MUTED}),
+            rx.cond(
+                S.return_url != "",
+                return_to_merchant(),
+                rx.text("You can close this window now.", size="1", style={"color": MUTED}),
+            ),
         ),
         direction="column",
         align="center",
@@ -134,6 +162,7 @@ def error_state() -> rx.Component:
             type="button",
         ),
         close_button("Cancel"),
+        return_to_merchant(),
         direction="column",
         align="center",
         gap="14px",
@@ -168,7 +197,7 @@ def unavailable() -> rx.Component:
         rx.text(
             S.unavailable_message,
             size="2",
-            custom_attrs=tid("checkout-unavailable-message"),
+            custom_attrs={"data-test-id": "checkout-unavailable-message", "data-error-code": S.problem_code},
             style={"color": MUTED, "text_align": "center", "overflow_wrap": "anywhere"},
         ),
         close_button("Close"),

@@ -13,10 +13,12 @@ from typing import Any
 import reflex as rx
 
 from paygate_app.components.checkout_logic import (
+    bridge_script,
     card_body,
     error_field,
     format_amount,
     friendly_description,
+    merchant_return_url,
     post_message_script,
     upi_body,
     valid_origin,
@@ -31,6 +33,7 @@ from paygate_app.core.errors import (
     NotFound,
     PaygateError,
     RateLimited,
+    Reason,
 )
 from paygate_app.core.ratelimit import limit_ip
 
@@ -61,6 +64,7 @@ class CheckoutPageState(rx.State):
     amount_text: str = ""
     merchant_name: str = ""
     method: str = "upi"
+    upi_allowed: bool = True  # UPI is for INR orders only
 
     # Inline validation error (the form stays on screen).
     form_error: str = ""
@@ -75,11 +79,16 @@ class CheckoutPageState(rx.State):
 
     unavailable_title: str = ""
     unavailable_message: str = ""
+    problem_code: str = ""  # the code the SDK's onFailure gets when the checkout cannot take a payment
+
+    # Hosted page only: where "Return to merchant" goes (the order's callback_url + payment_id, status).
+    return_url: str = ""
 
     embedded: bool = False
     parent_origin: str = ""  # "" unless a syntactically valid http(s) origin
 
     _merchant_id: str = ""
+    _callback_url: str = ""
 
     @rx.var
     def can_post(self) -> bool:
@@ -88,15 +97,23 @@ class CheckoutPageState(rx.State):
     # ---- loading -------------------------------------------------------------------------
 
     @rx.event
-    async def load(self) -> None:
+    async def load(self):
         self.reset()
+        await self._load_order()
+        return self._announce()
+
+    async def _load_order(self) -> None:
         params = self.router.url.query_parameters
         self.embedded = params.get("embedded", "").lower() in ("true", "1", "yes")
         self.parent_origin = valid_origin(params.get("parent_origin", ""))
         order_id = params.get("order_id", "").strip()
         key = params.get("key", "").strip()
         if not order_id:
-            self._unavailable("No order to pay", "This checkout link has no order. Go back to the store and try again.")
+            self._unavailable(
+                "No order to pay",
+                "This checkout link has no order. Go back to the store and try again.",
+                "BAD_REQUEST_ERROR",
+            )
             return
         try:
             order = await orders.get_order(order_id)
@@ -104,34 +121,67 @@ class CheckoutPageState(rx.State):
                 merchant = await merchants.merchant_by_key(key)
                 if merchant.id != order["merchant_id"]:
                     raise NotFound("Order not found")
-        except NotFound:
+        except NotFound as exc:
             self._unavailable(
-                "Order not found", f"We couldn't find order {order_id[:64]}. Check the link or contact the store."
+                "Order not found",
+                f"We couldn't find order {order_id[:64]}. Check the link or contact the store.",
+                exc.code,
             )
             return
-        except AuthenticationFailed:
-            self._unavailable("Invalid checkout link", "The store's API key in this link is not valid.")
+        except AuthenticationFailed as exc:
+            self._unavailable("Invalid checkout link", "The store's API key in this link is not valid.", exc.code)
             return
         except PaygateError as exc:
             log.warning("checkout: could not load order %s: %s", order_id[:64], exc.code)
-            self._unavailable("Checkout unavailable", "We can't load this order right now. Please try again shortly.")
+            self._unavailable(
+                "Checkout unavailable", "We can't load this order right now. Please try again shortly.", exc.code
+            )
             return
         self.order_id = order["id"]
         self.amount_text = format_amount(order["amount"], order["currency"])
         self.merchant_name = order["merchant_name"]
         self._merchant_id = order["merchant_id"]
-        self.phase = "paid" if order["status"] != orders.OrderStatus.CREATED else "form"
+        self._callback_url = order.get("callback_url") or ""
+        self.upi_allowed = order["currency"] == "INR"
+        self.method = "upi" if self.upi_allowed else "card"
+        if order["status"] != orders.OrderStatus.CREATED:
+            self._paid()
+        else:
+            self.phase = "form"
 
-    def _unavailable(self, title: str, message: str) -> None:
+    def _unavailable(self, title: str, message: str, code: str) -> None:
         self.phase = "unavailable"
         self.unavailable_title = title
         self.unavailable_message = message
+        self.problem_code = code
+
+    def _paid(self) -> None:
+        self.phase = "paid"
+        self.problem_code = "BAD_REQUEST_ERROR"
+
+    def _announce(self):
+        """Embedded: tell the SDK the checkout started (or why it cannot take a payment)."""
+        if not (self.embedded and self.parent_origin):
+            return None
+        if self.phase == "paid":
+            kind = "checkout_error"
+            data = {
+                "code": self.problem_code,
+                "reason": "order_already_paid",
+                "description": "This order has already been paid",
+            }
+        elif self.phase == "unavailable":
+            kind, data = "checkout_error", {"code": self.problem_code, "description": self.unavailable_message}
+        else:
+            kind, data = "checkout_ready", {"orderId": self.order_id}
+        script = bridge_script(self.parent_origin, kind, data)
+        return rx.call_script(script) if script else None
 
     # ---- the form --------------------------------------------------------------------------
 
     @rx.event
     def choose_method(self, method: str) -> None:
-        if self.phase == "form" and method in ("upi", "card"):
+        if self.phase == "form" and (method == "card" or (method == "upi" and self.upi_allowed)):
             self.method = method
             self._clear_form_error()
 
@@ -147,7 +197,7 @@ class CheckoutPageState(rx.State):
 
     @rx.event
     async def submit_upi(self, form_data: dict[str, Any]):
-        return await self._start(lambda: upi_body(self.order_id, form_data))
+        return await self._start((lambda: upi_body(self.order_id, form_data)) if self.upi_allowed else None)
 
     @rx.event
     async def submit_card(self, form_data: dict[str, Any]):
@@ -157,6 +207,11 @@ class CheckoutPageState(rx.State):
         """Validate and create the payment through the core; only its id is kept."""
         if self.phase != "form" or not self.order_id:
             return None
+        if build is None:
+            self.form_error = "UPI is available for INR orders only. Please pay by card."
+            self.form_error_code = "BAD_REQUEST_ERROR"
+            self.form_error_field = ""
+            return None
         self._clear_form_error()
         try:
             # Same per-IP limit as POST /api/v1/payments/public.
@@ -165,18 +220,23 @@ class CheckoutPageState(rx.State):
         except (InvalidVpa, InvalidCard, ExpiredCard) as exc:
             self._show_form_error(exc)
             return None
-        except NotFound:
-            self._unavailable("Order not found", "This order no longer exists. Please contact the store.")
-            return None
+        except NotFound as exc:
+            self._unavailable("Order not found", "This order no longer exists. Please contact the store.", exc.code)
+            return self._announce()
         except BadRequest as exc:
-            if "already paid" in exc.description.lower():
-                self.phase = "paid"
-            else:
-                self._show_form_error(exc)
+            if exc.reason == Reason.ORDER_ALREADY_PAID:
+                self._paid()
+                return self._announce()
+            self._show_form_error(exc)
             return None
         except RateLimited as exc:
             self._show_form_error(exc, field="")
-            self.form_error = "Too many attempts. Please wait a moment and try again."
+            if exc.reason == Reason.TOO_MANY_ATTEMPTS:
+                self.form_error = (
+                    "This order has had too many payment attempts. Please start again from the store."
+                )
+            else:
+                self.form_error = "Too many attempts. Please wait a moment and try again."
             return None
         except PaygateError as exc:
             log.warning("checkout: payment create failed for %s: %s", self.order_id, exc.code)
@@ -232,6 +292,8 @@ class CheckoutPageState(rx.State):
 
     def _finish(self, row: dict) -> str | None:
         """Show the final screen; the postMessage script for the parent window, if embedded."""
+        if not self.embedded:
+            self.return_url = merchant_return_url(self._callback_url, row["id"], str(row["status"]))
         if row["status"] == payments.PaymentStatus.SUCCESS:
             self.phase = "success"
             data = {"paymentId": row["id"], "orderId": row["order_id"], "status": "success"}
@@ -256,6 +318,7 @@ class CheckoutPageState(rx.State):
         self.failure_code = ""
         self.failure_description = ""
         self.slow = False
+        self.return_url = ""
         self._clear_form_error()
         self.phase = "form"
 

@@ -117,7 +117,7 @@ def payment_methods() -> rx.Component:
     return rx.box(
         rx.text("Choose a payment method", size="2", weight="bold", style={"color": INK, "margin_bottom": "10px"}),
         rx.flex(
-            method_tile("upi", "smartphone", "UPI", "Any UPI app"),
+            rx.cond(S.upi_allowed, method_tile("upi", "smartphone", "UPI", "Any UPI app")),
             method_tile("card", "credit-card", "Card", "Credit or debit"),
             gap="10px",
         ),

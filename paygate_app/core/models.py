@@ -41,6 +41,8 @@ class Order(SQLModel, table=True):
     currency: str = Field(max_length=3)
     receipt: str | None = Field(default=None, max_length=40)
     notes: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    # Hosted checkout's "Return to merchant" target (http(s), like a webhook URL).
+    callback_url: str | None = Field(default=None, max_length=2048)
     status: str = Field(max_length=16)
     # Payments created on this order, counted in the create statement under the order's row lock.
     payment_attempts: int = Field(

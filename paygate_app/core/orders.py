@@ -13,10 +13,12 @@ from paygate_app.core.errors import BadRequest, NotFound
 from paygate_app.core.ids import new_order_id
 from paygate_app.core.pagination import Page
 from paygate_app.core.serialize import pick
+from paygate_app.core.webhooks.config import parse_webhook_url
 
 MIN_AMOUNT = 100
 MAX_AMOUNT = 10**11
-ORDER_FIELDS = ("id", "merchant_id", "amount", "currency", "receipt", "notes", "status", "created_at")
+ORDER_FIELDS = ("id", "merchant_id", "amount", "currency", "receipt", "notes", "callback_url", "status", "created_at")
+_COLUMNS = "id, merchant_id, amount, currency, receipt, notes, callback_url, status, created_at"
 _CURRENCY = re.compile(r"[A-Z]{3}")  # fullmatch: "INR\n" is not a currency
 
 
@@ -52,6 +54,19 @@ def _check_notes(notes: Any) -> dict:
     return notes
 
 
+def check_callback_url(url: Any) -> str | None:
+    """Where the hosted checkout sends the shopper back: an http(s) URL shaped like a webhook URL."""
+    if url is None or url == "":
+        return None
+    if not isinstance(url, str):
+        raise BadRequest("callback_url must be a string")
+    try:
+        parse_webhook_url(url)
+    except BadRequest as exc:
+        raise BadRequest(exc.description.replace("webhook_url", "callback_url")) from None
+    return url
+
+
 def order_public(row: dict) -> dict:
     out = pick(row, ORDER_FIELDS)
     out["notes"] = orjson.loads(row["notes"]) if row.get("notes") else {}
@@ -59,7 +74,13 @@ def order_public(row: dict) -> dict:
 
 
 async def create_order(
-    *, merchant_id: str, amount: Any, currency: Any = "INR", receipt: Any = None, notes: Any = None
+    *,
+    merchant_id: str,
+    amount: Any,
+    currency: Any = "INR",
+    receipt: Any = None,
+    notes: Any = None,
+    callback_url: Any = None,
 ) -> dict:
     amount = check_amount(amount)
     currency = "INR" if currency is None else currency
@@ -68,16 +89,18 @@ async def create_order(
     if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 40):
         raise BadRequest("receipt must be a string of at most 40 characters")
     notes_json = orjson.dumps(_check_notes(notes)).decode()
+    callback_url = check_callback_url(callback_url)
     now = utcnow()
     db = await get_db()
     # Batched with the other creates of this event-loop turn: one round trip and one commit for all.
     [rows] = await db.script_batched(
         [
             (
-                """INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, status, created_at,
-                       updated_at)
-                   VALUES (:id, :m, :amount, :currency, :receipt, :notes, 'created', :now, :now)
-                   RETURNING id, merchant_id, amount, currency, receipt, notes, status, created_at""",
+                """INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, callback_url, status,
+                       created_at, updated_at)
+                   VALUES (:id, :m, :amount, :currency, :receipt, :notes, :callback_url, 'created', :now, :now)
+                   RETURNING """
+                + _COLUMNS,
                 {
                     "id": new_order_id(),
                     "m": merchant_id,
@@ -85,6 +108,7 @@ async def create_order(
                     "currency": currency,
                     "receipt": receipt,
                     "notes": notes_json,
+                    "callback_url": callback_url,
                     "now": now,
                 },
             )
@@ -97,8 +121,8 @@ async def get_order(order_id: str, *, merchant_id: str | None = None) -> dict:
     """The order; NotFound if unknown or (when merchant_id is given) owned by someone else."""
     db = await get_db()
     row = await db.fetch_one(
-        """SELECT o.id, o.merchant_id, o.amount, o.currency, o.receipt, o.notes, o.status, o.created_at,
-                  m.name AS merchant_name
+        """SELECT o.id, o.merchant_id, o.amount, o.currency, o.receipt, o.notes, o.callback_url, o.status,
+                  o.created_at, m.name AS merchant_name
            FROM orders o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = :id""",
         {"id": order_id},
     )
@@ -121,7 +145,7 @@ async def get_order_public(order_id: str) -> dict:
 async def list_orders(*, merchant_id: str, page: Page) -> tuple[list[dict], int]:
     db = await get_db()
     rows = await db.fetch_all(
-        """SELECT id, merchant_id, amount, currency, receipt, notes, status, created_at FROM orders
+        f"""SELECT {_COLUMNS} FROM orders
            WHERE merchant_id = :m ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset""",
         {"m": merchant_id, "limit": page.limit, "offset": page.offset},
     )

@@ -14,7 +14,18 @@ async def test_create_order_returns_contract_fields(client: httpx.AsyncClient):
     )
     assert r.status_code == 201
     body = r.json()
-    assert set(body) == {"id", "merchant_id", "amount", "currency", "receipt", "notes", "status", "created_at"}
+    assert set(body) == {
+        "id",
+        "merchant_id",
+        "amount",
+        "currency",
+        "receipt",
+        "notes",
+        "callback_url",
+        "status",
+        "created_at",
+    }
+    assert body["callback_url"] is None
     assert body["id"].startswith("order_") and len(body["id"]) == 22
     assert body["status"] == "created" and body["notes"] == {"a": "b"} and body["amount"] == 50000
     assert body["created_at"].endswith("Z")

@@ -1,9 +1,12 @@
 """Harness for the embeddable SDK's browser tests (sdk_js/checkout.js): no app is needed.
 
-Two ``http.server`` threads on 127.0.0.1 play the two origins.
+Two ``http.server`` threads play the two sites, as on the web: the merchant on ``127.0.0.1``,
+the gateway on ``localhost`` (another site, so the iframe is a third-party frame).
 
-* gateway  -- serves ``/checkout.js`` (the real file) and a fake ``/checkout`` page whose
-  buttons post ``{type, data}`` to ``parent_origin`` like the real checkout does;
+* gateway  -- serves ``/checkout.js`` (the real file) and a fake ``/checkout`` page that says
+  ``checkout_ready`` on load and whose buttons post ``{type, data}`` to ``parent_origin`` like
+  the real checkout does; ``/broken/checkout`` never says it is ready (a checkout that cannot
+  start, as with blocked storage before the fix);
 * merchant -- serves a shop page that loads the SDK from the gateway origin, plus an
   ``/evil`` page used to check that messages from a foreign origin are ignored.
 
@@ -24,7 +27,9 @@ from tests.e2e.static_origin import HTML, serve
 # Each test module that imports this harness is skipped where Playwright is not installed.
 pytest.importorskip("playwright.sync_api")
 
-SDK_PATH = Path(__file__).resolve().parents[2] / "sdk_js" / "checkout.js"
+ROOT = Path(__file__).resolve().parents[2]
+SDK_PATH = ROOT / "sdk_js" / "checkout.js"
+SERVED_SDK_PATH = ROOT / "assets" / "checkout.js"
 
 # Fake hosted checkout: posts to window.parent with targetOrigin = parent_origin, never "*".
 # The failure button uses snake_case keys to check the SDK's normalisation.
@@ -48,7 +53,13 @@ FAKE_CHECKOUT = """<!doctype html><html><body>
       {payment_id: "pay_BBBBBBBBBBBBBBBB", error_code: "PAYMENT_FAILED",
        error_description: "Payment declined"});
   document.getElementById("close").onclick = () => send("close_modal", {});
+  document.addEventListener("keydown", (e) => e.key === "Escape" && send("close_modal", {}));
+  send("checkout_ready", {orderId: q.get("order_id")});
 </script></body></html>"""
+
+BROKEN_CHECKOUT = """<!doctype html><html><body>
+<h1 id="title">Application Error</h1><pre>SecurityError: Failed to read the 'localStorage' property</pre>
+</body></html>"""
 
 MERCHANT_PAGE = """<!doctype html><html><head>
 <style>{hostile_css}</style>
@@ -91,10 +102,12 @@ def origins() -> Iterator[dict[str, str]]:
             SDK_PATH.read_bytes(),
         ),
         "/checkout": (HTML, FAKE_CHECKOUT.encode()),
+        "/broken/checkout": (HTML, BROKEN_CHECKOUT.encode()),
     }
     merchant_routes: dict[str, tuple[str, bytes]] = {}
     gateway_srv, gateway = serve(gateway_routes)
     merchant_srv, merchant = serve(merchant_routes)
+    gateway = gateway.replace("127.0.0.1", "localhost")  # another site than the merchant
     merchant_routes["/shop"] = (
         HTML,
         MERCHANT_PAGE.format(gateway=gateway, hostile_css="").encode(),

@@ -1,7 +1,9 @@
-"""Hosted checkout's embedded mode: its postMessage to a parent page on another origin.
+"""Hosted checkout's embedded mode: its postMessage to a parent page on another site.
 
-The parent page is served by an ``http.server`` thread on 127.0.0.1; the checkout posts only to
-a valid ``parent_origin``, never ``"*"``.
+The parent page is served by an ``http.server`` thread on 127.0.0.1 and frames the live app at
+``localhost`` (another site: a default Chromium context blocks the frame's storage); the
+checkout posts only to a valid ``parent_origin``, never ``"*"``. Its first message is
+``checkout_ready``.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def parent_server() -> Iterator[tuple[str, dict[str, tuple[str, bytes]]]]:
         server.shutdown()
 
 
+def gateway(live_app) -> str:
+    return live_app.url.replace("127.0.0.1", "localhost")
+
+
 def open_embedded(page, live_app, parent_server, order_id: str, parent_origin: str | None = None):
     origin, pages = parent_server
     params = {
@@ -81,18 +87,29 @@ def open_embedded(page, live_app, parent_server, order_id: str, parent_origin: s
         "key": "key_test_abc123",
         "parent_origin": origin if parent_origin is None else parent_origin,
     }
-    src = f"{live_app.url}/checkout?{urlencode(params, quote_via=quote)}"
+    src = f"{gateway(live_app)}/checkout?{urlencode(params, quote_via=quote)}"
     path = f"/shop-{order_id}"
     pages[path] = (HTML, PARENT_PAGE.format(src=src.replace("&", "&amp;")).encode())
     page.goto(origin + path)
     frame = page.frame_locator("#checkout")
     frame.locator("[data-test-id=checkout-container]").wait_for()
     frame.locator("[data-test-id=pay-button]").wait_for()
+    if valid_origin(params["parent_origin"]):
+        page.wait_for_function("window.messages.length >= 1")
+        [ready] = page.evaluate("window.messages")
+        assert ready == {
+            "origin": gateway(live_app),
+            "data": {"type": "checkout_ready", "data": {"orderId": order_id}},
+        }
     return frame
 
 
 def messages(page) -> list[dict]:
-    return page.evaluate("window.messages")
+    """What the parent heard after the checkout's `checkout_ready` (checked and dropped here)."""
+    heard = page.evaluate("window.messages")
+    if heard and heard[0]["data"]["type"] == "checkout_ready":
+        return heard[1:]
+    return heard
 
 
 def test_embedded_posts_payment_success_to_parent(live_app, page, parent_server):
@@ -104,12 +121,11 @@ def test_embedded_posts_payment_success_to_parent(live_app, page, parent_server)
     pay_upi(frame)
     frame.locator("[data-test-id=success-state]").wait_for()
     payment_id = frame.locator("[data-test-id=payment-id]").inner_text().strip()
-    page.wait_for_function("window.messages.length >= 1")
-    page.wait_for_timeout(300)
+    page.wait_for_function("window.messages.length >= 2")
     got = messages(page)
     assert got == [
         {
-            "origin": live_app.url,
+            "origin": gateway(live_app),
             "data": {
                 "type": "payment_success",
                 "data": {"paymentId": payment_id, "orderId": order_id, "status": "success"},
@@ -120,7 +136,7 @@ def test_embedded_posts_payment_success_to_parent(live_app, page, parent_server)
 
     # "Done" asks the SDK to close the modal.
     frame.locator("[data-test-id=close-checkout-button]").click()
-    page.wait_for_function("window.messages.length >= 2")
+    page.wait_for_function("window.messages.length >= 3")
     assert messages(page)[1]["data"] == {"type": "close_modal", "data": {}}
 
 
@@ -134,9 +150,9 @@ def test_embedded_failure_posts_payment_failed_but_validation_does_not(live_app,
 
     pay_upi(frame, "failure@upi")
     frame.locator("[data-test-id=error-state]").wait_for()
-    page.wait_for_function("window.messages.length >= 1")
+    page.wait_for_function("window.messages.length >= 2")
     msg = messages(page)[0]
-    assert msg["origin"] == live_app.url
+    assert msg["origin"] == gateway(live_app)
     assert msg["data"]["type"] == "payment_failed"
     data = msg["data"]["data"]
     assert data["code"] == "PAYMENT_FAILED" and data["description"]
@@ -146,8 +162,8 @@ def test_embedded_failure_posts_payment_failed_but_validation_does_not(live_app,
 def test_embedded_cancel_posts_close_modal(live_app, page, parent_server):
     frame = open_embedded(page, live_app, parent_server, create_order(live_app))
     frame.locator("[data-test-id=cancel-button]").click()
-    page.wait_for_function("window.messages.length >= 1")
-    assert messages(page) == [{"origin": live_app.url, "data": {"type": "close_modal", "data": {}}}]
+    page.wait_for_function("window.messages.length >= 2")
+    assert messages(page) == [{"origin": gateway(live_app), "data": {"type": "close_modal", "data": {}}}]
 
 
 @pytest.mark.parametrize("bad_origin", ["*", "javascript:alert(1)"])

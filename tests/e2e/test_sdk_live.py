@@ -1,4 +1,4 @@
-"""The real widget on a third-party page (another origin) against the real app and checkout."""
+"""The real widget on a third-party page (another site) against the real app and checkout."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ PAGE = """<!doctype html><html><body><h1>Third-party shop</h1>
 
 @pytest.fixture
 def merchant_site(live_app) -> Iterator[str]:
-    body = PAGE.format(gateway=live_app.url).encode()
+    # The gateway on localhost, the shop on 127.0.0.1: two sites, as on the web.
+    body = PAGE.format(gateway=live_app.url.replace("127.0.0.1", "localhost")).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
