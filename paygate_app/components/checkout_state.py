@@ -232,9 +232,7 @@ class CheckoutPageState(rx.State):
         except RateLimited as exc:
             self._show_form_error(exc, field="")
             if exc.reason == Reason.TOO_MANY_ATTEMPTS:
-                self.form_error = (
-                    "This order has had too many payment attempts. Please start again from the store."
-                )
+                self.form_error = "This order has had too many payment attempts. Please start again from the store."
             else:
                 self.form_error = "Too many attempts. Please wait a moment and try again."
             return None
