@@ -49,13 +49,35 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _host_port(netloc: str, scheme: str) -> tuple[str, int | None]:
+    parts = urlsplit(f"{scheme}://{netloc}")
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        return "", None
+    return (parts.hostname or "").lower(), port
+
+
 def same_origin(origin: str, host: str | None) -> bool:
-    """The Origin names this server: its Host header, or the configured public URL."""
-    netloc = urlsplit(origin).netloc.lower()
-    if host is not None and netloc == host.lower():
-        return True
+    """The Origin names this server: its Host header or the configured public URL. The loopback
+    names of one port (`localhost`, `127.0.0.1`, `[::1]`) are one server: a developer's browser
+    may open the pages on any of them while the socket URL built into the pages names another."""
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https"):
+        return False
+    mine = _host_port(parts.netloc, parts.scheme)
     public = urlsplit(settings.paygate_public_url or f"http://localhost:{settings.paygate_port}")
-    return origin.lower().rstrip("/") == f"{public.scheme}://{public.netloc}".lower()
+    candidates = [_host_port(public.netloc, public.scheme)]
+    if host is not None:
+        candidates.append(_host_port(host, parts.scheme))
+    for name, port in candidates:
+        if mine == (name, port) or (_loopback(mine[0]) and _loopback(name) and mine[1] == port):
+            return True
+    return False
 
 
 class CheckoutCors:

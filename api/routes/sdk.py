@@ -22,6 +22,14 @@ router = APIRouter(tags=["sdk"])
 SDK_PATH = ROOT / "assets" / "checkout.js"
 SHORT_CACHE = "public, max-age=300"
 LONG_CACHE = "public, max-age=31536000, immutable"
+VERSION_PARAMETER = {
+    "name": "v",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "example": "3f2a9c41d0be",
+    "description": "The widget's version (`X-Paygate-SDK-Version`): the matching URL is cached for a year.",
+}
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,14 @@ def widget() -> Widget:
     "/checkout.js",
     response_class=Response,
     responses={200: {"content": {"application/javascript": {}}}, 304: {"description": "Not modified"}},
+    # `v` is read from the query string (any value is valid, so there is no 422 to document).
+    openapi_extra={"parameters": [VERSION_PARAMETER]},
 )
 @router.head("/checkout.js", response_class=Response, include_in_schema=False)
-async def checkout_js(request: Request, v: str | None = None) -> Response:
+async def checkout_js(request: Request) -> Response:
     """The widget; `?v=<version>` (see `sdk_version`) is cached for a year."""
     sdk = widget()
+    v = request.query_params.get("v")
     headers = {
         "ETag": sdk.etag,
         "Cache-Control": LONG_CACHE if v == sdk.version else SHORT_CACHE,

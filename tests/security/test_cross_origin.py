@@ -92,6 +92,15 @@ def test_event_socket_accepts_its_own_origin(live_app) -> None:
     assert b" 101" in _handshake(live_app.url, live_app.url)
 
 
+def test_event_socket_accepts_the_loopback_names_of_its_own_port(live_app) -> None:
+    """A developer opens the pages on localhost while the built pages' socket URL names 127.0.0.1
+    (or the other way round): the same server, so the checkout and dashboard keep working."""
+    other_name = live_app.url.replace("127.0.0.1", "localhost")
+    assert other_name != live_app.url
+    assert b" 101" in _handshake(live_app.url, other_name)
+    assert b" 403" in _handshake(live_app.url, other_name.rsplit(":", 1)[0] + ":1")
+
+
 @pytest.mark.parametrize(
     "path",
     ["/checkout/..%2fdashboard%2f", "/checkout/%2e%2e/dashboard/", "/checkout/..%2flogin%2f", "/checkout/x"],
