@@ -8,8 +8,9 @@
 #                                     production: only with SEED_TEST_MERCHANT=true); refuses unsafe production settings
 #   scripts/topology.sh app           serve the built frontend, the event socket and the API with Granian
 #                                     ($GRANIAN_WORKERS processes; builds first if there is no build yet). A worker
-#                                     that dies is replaced after $GRANIAN_RESPAWN_INTERVAL s (default 1) while the
-#                                     others keep serving (GRANIAN_RESPAWN_FAILED_WORKERS=false: Granian's default)
+#                                     that dies is replaced at once while the others keep serving; one that dies
+#                                     again within 5.5 s makes Granian exit (a crash loop: the supervisor restarts
+#                                     it). GRANIAN_RESPAWN_FAILED_WORKERS=false: Granian's default, no replacement
 #   scripts/topology.sh worker        one taskiq worker process (tasks, sweeper, heartbeat)
 #   scripts/topology.sh worker-health exit 0 if a worker on this host sent a heartbeat in the last 10 s
 #   scripts/topology.sh metrics-dir   create PROMETHEUS_MULTIPROC_DIR, delete its *.db files, print it (run.sh)
@@ -99,7 +100,6 @@ environment.REFLEX_SKIP_COMPILE.set(True)
 class RespawningServer(granian.server.Server):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("respawn_failed_workers", os.environ.get("GRANIAN_RESPAWN_FAILED_WORKERS", "true") != "false")
-        kwargs.setdefault("respawn_interval", float(os.environ.get("GRANIAN_RESPAWN_INTERVAL", "1")))
         super().__init__(*args, **kwargs)
 
 
@@ -140,7 +140,7 @@ PY
     mkdir -p "$dir" && find "$dir" -maxdepth 1 -name '*.db' -delete && echo "$dir"
     ;;
   *)
-    sed -n '2,18p' "$0" >&2
+    sed -n '2,19p' "$0" >&2
     exit 2
     ;;
 esac
