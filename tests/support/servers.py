@@ -64,9 +64,15 @@ class PrivateRedis:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _pg_bin(name: str) -> str:
+def _pg_bin(name: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
-    return found[-1] if found else (shutil.which(name) or name)
+    return found[-1] if found else shutil.which(name)
+
+
+def missing_binaries() -> list[str]:
+    """The server programs this machine lacks (a drill skips rather than fails without them)."""
+    missing = [name for name in ("initdb", "postgres") if _pg_bin(name) is None]
+    return missing + ([] if shutil.which("redis-server") else ["redis-server"])
 
 
 class PrivatePostgres:
@@ -85,7 +91,7 @@ class PrivatePostgres:
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
             self._user = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         subprocess.run(
-            [_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
+            [str(_pg_bin("initdb")), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
@@ -98,7 +104,7 @@ class PrivatePostgres:
     def start(self) -> None:
         log = (self.dir / "postgres.log").open("a")
         args = [
-            _pg_bin("postgres"),
+            str(_pg_bin("postgres")),
             "-D",
             str(self.data),
             "-p",

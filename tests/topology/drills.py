@@ -19,10 +19,11 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 
 from tests.support.databases import migrate
 from tests.support.live_app import ROOT, app_env, free_port
-from tests.support.servers import PrivatePostgres, PrivateRedis
+from tests.support.servers import PrivatePostgres, PrivateRedis, missing_binaries
 from tests.topology.stack import AUTH, wait_for
 
 RUN_SH = str(ROOT / "scripts" / "run.sh")
@@ -46,6 +47,8 @@ class Services:
 
 
 def drill_services() -> Iterator[Services]:
+    if missing := missing_binaries():
+        pytest.skip(f"fault drills need {', '.join(missing)} on this machine")
     pg, rds = PrivatePostgres(), PrivateRedis()
     drill = uuid.uuid4().hex[:12]
     try:
