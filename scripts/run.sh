@@ -3,6 +3,10 @@
 # unless PAYGATE_HOST says otherwise (0.0.0.0: every interface).
 # With REDIS_URL: also start PAYGATE_WORKERS taskiq worker processes (default 2).
 # Each process is supervised on its own: one that dies is restarted, the others keep serving.
+# The frontend is built once, before anything starts, and only when its sources changed since the
+# last build (scripts/topology.sh build-if-changed): restarting the app never rebuilds it. Inside the
+# app Granian replaces a dead HTTP worker while the other workers keep serving. A taskiq worker's
+# child process dies with its manager (the pid tracked here), so a killed manager leaves no orphan.
 # SIGTERM / SIGINT: every process finishes its in-flight work (requests; tasks, up to 30 s) and the
 # script exits 0 once all of them exited 0.
 set -euo pipefail
@@ -15,18 +19,19 @@ alembic upgrade head
 python -m paygate_app.core.cli seed
 # Metrics of every process on this host are summed from one directory (see api/routes/metrics.py).
 PROMETHEUS_MULTIPROC_DIR="$(scripts/topology.sh metrics-dir)"
-export PROMETHEUS_MULTIPROC_DIR
+export PROMETHEUS_MULTIPROC_DIR PAYGATE_SUPERVISED=1
+scripts/topology.sh build-if-changed
 
 declare -A role=()  # pid -> app | worker
 stopping=""
 status=0
 
 start_app() {
-  reflex run --env prod --single-port --backend-host "${PAYGATE_HOST:-127.0.0.1}" &
+  scripts/topology.sh app &  # exec: the pid is Granian's main process
   role[$!]=app
 }
 start_worker() {
-  taskiq worker tasks.broker:broker --workers 1 --max-async-tasks 1000 --shutdown-timeout 30 &
+  scripts/topology.sh worker &  # exec: the pid is taskiq's manager; its worker child dies with it
   role[$!]=worker
 }
 stop_all() {
