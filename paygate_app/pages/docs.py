@@ -49,7 +49,7 @@ def code_block(code: rx.Var | str, test_id: str, language: str) -> rx.Component:
         rx.hstack(
             rx.text(language, size="1", color_scheme="gray", weight="medium"),
             rx.spacer(),
-            copy_button(code, "Copy code"),
+            copy_button(code, "Copy code", "copy-code"),
             align="center",
             width="100%",
             padding_x="0.75em",

@@ -9,9 +9,9 @@ import reflex as rx
 from paygate_app import routes
 from paygate_app.components.badges import status_badge
 from paygate_app.components.layout import dashboard_layout
-from paygate_app.components.paging import PagedMixin
+from paygate_app.components.paging import PagedMixin, live_updates
+from paygate_app.components.rows import refund_row
 from paygate_app.components.table import cell, data_table, pager
-from paygate_app.components.transactions_state import refund_row
 from paygate_app.components.ui import empty_state, info_callout, loading_state, mono, page_header, tid
 from paygate_app.core.pagination import Page
 from paygate_app.core.refunds import list_refunds
@@ -19,7 +19,6 @@ from paygate_app.state import AuthState
 
 
 class RefundsState(PagedMixin, AuthState):
-    live_route: ClassVar[str] = routes.REFUNDS
     empty_summary: ClassVar[str] = "No refunds"
 
     rows: list[dict[str, str]] = []
@@ -90,6 +89,7 @@ def refunds_page() -> rx.Component:
             ),
             loading_state("Loading refunds…"),
         ),
+        live_updates(RefundsState.tick),
         current=routes.REFUNDS,
     )
 
