@@ -106,6 +106,10 @@ class AuthState(rx.State):
         await self._load_merchant()
         return _store_token(token)
 
+    def _next_page(self) -> str:
+        """After login: the dashboard page first asked for (`/login?next=…`), else /dashboard."""
+        return routes.safe_next(self.router.url.query_parameters.get("next"))
+
     def _on_route(self, route: str) -> bool:
         return (self.router.url.path.rstrip("/") or "/") == route
 
@@ -120,7 +124,7 @@ class AuthState(rx.State):
     async def redirect_if_logged_in(self):
         """on_load of /login and /register: a live session goes straight to the dashboard."""
         if await self._load_merchant():
-            return rx.redirect(routes.DASHBOARD, replace=True)
+            return rx.redirect(self._next_page(), replace=True)
         return self._session_lost()
 
     @rx.event
@@ -133,11 +137,14 @@ class AuthState(rx.State):
             self._set_merchant(None)
             self._session_hash = self._session_sid = ""
             events = [rx.call_script(_FORGET_TOKEN)] if session_hash else []
-            return events if on_auth_page else [*events, rx.redirect(routes.LOGIN, replace=True)]
+            if on_auth_page:
+                return events
+            login = routes.login_with_next(self.router.url.path, self.router.url.query)
+            return [*events, rx.redirect(login, replace=True)]
         self._bind(session_hash)
         self._set_merchant(row)
         if on_auth_page:
-            return rx.redirect(routes.DASHBOARD, replace=True)
+            return rx.redirect(self._next_page(), replace=True)
         return OnLoadInternalState.on_load_internal  # the page's on_load again, now signed in
 
     @rx.event

@@ -23,7 +23,7 @@ def test_dashboard_stats_update_live_after_a_payment(live_app, page) -> None:
     assert total.inner_text() == "0"
     assert page.locator(tid("total-amount")).inner_text() == "₹0.00"
     assert page.locator(tid("success-rate")).inner_text() == "—"  # no attempts yet: a dash, not 0.0%
-    page.locator(tid("volume-chart-empty")).wait_for()  # an empty-state message, not a ₹0–₹4 axis
+    page.locator(tid("volume-chart-empty")).wait_for()  # an empty-state message, not a 0 to 4 rupee axis
 
     payment_id = pay(live_app, merchant, 12345678)  # ₹1,23,456.78
     wait_settled(live_app, merchant, payment_id)

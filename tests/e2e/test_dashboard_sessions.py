@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 STATE_REDIS_URL = "redis://127.0.0.1:6379/10"
 TOKEN_KEY = "paygate_session"
-LOGIN_URL = re.compile(r"/login/?$")
+LOGIN_URL = re.compile(r"/login/?(\?next=[^&#]+)?$")  # next: the dashboard page asked for
 SECRET_TEXT = "(document.querySelector('[data-test-id=webhook-secret]')?.innerText ?? '')"
 
 
