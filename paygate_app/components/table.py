@@ -21,7 +21,15 @@ CARD_ROWS = {
             "padding": "var(--space-3)",
             "borderBottom": "1px solid var(--gray-a5)",
         },
-        "& tbody td": {"display": "block", "padding": "0", "boxShadow": "none", "whiteSpace": "normal"},
+        "& tbody td": {
+            "display": "block",
+            "padding": "0",
+            "height": "auto",
+            "minHeight": "0",
+            "boxShadow": "none",
+            "whiteSpace": "normal",
+        },
+        "& tbody td.pg-wide-only": {"display": "none"},
         "& tbody td:first-child": {"flexBasis": "100%"},
     }
 }
@@ -43,7 +51,10 @@ def data_table(headers: list[str], body: rx.Component, test_id: str, **props: An
     )
 
 
-def cell(content: Any, test_id: str, **props: Any) -> rx.Component:
+def cell(content: Any, test_id: str, *, wide_only: bool = False, **props: Any) -> rx.Component:
+    """A table cell; `wide_only` ones are left out of the phone's card layout."""
+    if wide_only:
+        props["class_name"] = "pg-wide-only"
     return rx.table.cell(content, custom_attrs=tid(test_id), white_space="nowrap", **props)
 
 

@@ -68,7 +68,7 @@ def transaction_row(row: rx.Var) -> rx.Component:
         cell(mono(row["id"]), "payment-id"),
         cell(mono(row["order_id"]), "order-id"),
         cell(row["amount"], "amount", text_align="right"),
-        cell(row["refunded"], "refunded-amount", text_align="right"),
+        cell(row["refunded"], "refunded-amount", text_align="right", wide_only=True),  # the badge says it on phones
         cell(
             rx.vstack(
                 rx.text(row["method"], size="2"),
