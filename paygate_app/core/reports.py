@@ -1,8 +1,8 @@
-"""Dashboard queries: filtered, paginated lists of payments and refunds, their CSV batches, net volume.
+"""Dashboard queries: filtered, paginated lists of payments, refunds and webhook logs; CSV batches.
 
 Every query is scoped to one merchant and walks its `(merchant_id, created_at)` index; filters
 narrow that range. The API's list endpoints keep their own functions (`payments.list_payments`,
-`refunds.list_refunds`); these serve the dashboard's richer filters only.
+`refunds.list_refunds`); these serve the dashboard's richer filters only. Totals: `core/stats.py`.
 
 Search (one box): an id prefix (`pay_…`, `order_…`, `rfnd_…`), a UPI VPA, a card's last 4
 digits, or an order's receipt.
@@ -40,15 +40,6 @@ class Filters:
     date_from: date | None = None  # UTC days, both included
     date_to: date | None = None
     payment_id: str | None = None  # refunds of one payment
-
-
-@dataclass(frozen=True)
-class Volume:
-    gross: int  # successful payments, paise
-    refunded: int  # refunded from them (pending and processed refunds), paise
-    net: int
-    total_transactions: int
-    successful: int
 
 
 def _like_prefix(text: str) -> str:
@@ -163,28 +154,6 @@ def payment_batches(*, merchant_id: str, filters: Filters) -> AsyncIterator[list
 def refund_batches(*, merchant_id: str, filters: Filters) -> AsyncIterator[list[dict]]:
     clause, params = _refund_where(merchant_id, filters)
     return _batches("refunds", REFUND_COLUMNS, clause, params)
-
-
-async def volume(merchant_id: str) -> Volume:
-    """Gross, refunded and net volume of successful payments, and attempt counts (one indexed query)."""
-    db = await get_db()
-    row = await db.fetch_one(
-        """SELECT COUNT(*) AS n,
-                  COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), 0) AS ok,
-                  COALESCE(SUM(CASE WHEN status = 'success' THEN amount ELSE 0 END), 0) AS gross,
-                  COALESCE(SUM(CASE WHEN status = 'success' THEN amount_refunded ELSE 0 END), 0) AS refunded
-           FROM payments WHERE merchant_id = :m""",
-        {"m": merchant_id},
-    )
-    gross = int(row["gross"]) if row else 0
-    refunded = int(row["refunded"]) if row else 0
-    return Volume(
-        gross=gross,
-        refunded=refunded,
-        net=gross - refunded,
-        total_transactions=int(row["n"]) if row else 0,
-        successful=int(row["ok"]) if row else 0,
-    )
 
 
 WEBHOOK_LOG_COLUMNS = "id, event, status, attempts, created_at, last_attempt_at, next_retry_at, response_code"

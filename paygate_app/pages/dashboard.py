@@ -9,7 +9,7 @@ from paygate_app.components.layout import dashboard_layout
 from paygate_app.components.money import format_inr
 from paygate_app.components.paging import live_updates
 from paygate_app.components.ui import copy_button, info_callout, mono, page_header, section_card, tid
-from paygate_app.core import reports, stats
+from paygate_app.core import stats
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.merchants import regenerate_api_secret
 from paygate_app.state import REVEALED_API_SECRET, AuthState, mask_secret
@@ -37,16 +37,15 @@ class DashboardState(AuthState):
         return not any(point.get("amount") for point in self.chart)
 
     async def _refresh(self, merchant_id: str) -> None:
-        volume = await reports.volume(merchant_id)
+        totals = await stats.totals(merchant_id)
         days = await stats.daily_volume(merchant_id)
-        self.total_transactions = volume.total_transactions
-        self.successful = volume.successful
-        self.total_amount_text = format_inr(volume.gross)
-        self.refunded_text = format_inr(volume.refunded)
-        self.net_text = format_inr(volume.net)
+        self.total_transactions = totals.total_transactions
+        self.successful = totals.successful
+        self.total_amount_text = format_inr(totals.total_amount)
+        self.refunded_text = format_inr(totals.refunded)
+        self.net_text = format_inr(totals.net)
         # No attempts yet: a dash, not a made-up 0.0%.
-        rate = volume.successful * 100.0 / volume.total_transactions if volume.total_transactions else None
-        self.success_rate_text = "—" if rate is None else f"{rate:.1f}%"
+        self.success_rate_text = f"{totals.success_rate:.1f}%" if totals.total_transactions else "—"
         self.chart = [
             {
                 "day": d.day.strftime("%d %b"),

@@ -1,5 +1,5 @@
 """Dashboard list queries (core/reports.py) on SQLite and PostgreSQL: search, dates, refund state,
-CSV batches and net volume."""
+CSV batches; and net volume (core/stats.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from paygate_app.core import reports
+from paygate_app.core import reports, stats
 from paygate_app.core.db import utcnow
 from paygate_app.core.merchants import TEST_MERCHANT, register_merchant
 from paygate_app.core.pagination import Page
@@ -95,9 +95,9 @@ async def test_refund_filter_and_net_volume(db) -> None:
     assert await ids(reports.Filters(refund="partial")) == {part}
     assert await ids(reports.Filters(refund="any")) == {full, part}
     assert kept in await ids(reports.Filters(refund="none"))
-    volume = await reports.volume(MID)
-    assert (volume.gross, volume.refunded, volume.net) == (60000, 15000, 45000)
-    assert (volume.total_transactions, volume.successful) == (4, 3)
+    totals = await stats.totals(MID)
+    assert (totals.total_amount, totals.refunded, totals.net) == (60000, 15000, 45000)
+    assert (totals.total_transactions, totals.successful) == (4, 3)
 
 
 async def test_export_batches_walk_every_row_once_newest_first(db, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,8 +113,3 @@ async def test_export_batches_walk_every_row_once_newest_first(db, monkeypatch: 
     assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
     listed, _ = await reports.list_payments(merchant_id=MID, page=PAGE, filters=reports.Filters())
     assert seen == [r["id"] for r in listed]
-
-
-async def test_empty_volume_is_zero(db) -> None:
-    volume = await reports.volume(MID)
-    assert volume == reports.Volume(gross=0, refunded=0, net=0, total_transactions=0, successful=0)
