@@ -161,7 +161,7 @@ async def test_reload_database_down_shows_the_error(state_cls: type, monkeypatch
     monkeypatch.setattr(state_cls, "_query", down)
     monkeypatch.setattr(state_cls, "_require_merchant", live_session)
     _, state = await paged_state(state_cls)
-    assert await state.next_page() is None
+    await state.next_page()  # (pages that keep their view in the URL also return that event)
     assert state.error == "Database unavailable"
     assert not state.loaded
 
