@@ -143,6 +143,8 @@ def test_docs_sections_and_snippets(live_app, page) -> None:
     inputs = page.locator(tid("test-input-row")).all_inner_texts()
     assert any("4000000000009995" in row and "INSUFFICIENT_FUNDS" in row for row in inputs), inputs
     assert any("pending@upi" in row for row in inputs), inputs
+    capture = page.locator(tid("section-capture")).inner_text()
+    assert "/capture" in capture and "partial capture" in capture and "Refunded" in capture
     screenshot(page, "docs")
 
 
