@@ -148,6 +148,15 @@ def transactions_page() -> rx.Component:
         rx.cond(
             TransactionsState.error != "", info_callout(TransactionsState.error, icon="triangle-alert", color="red")
         ),
+        rx.cond(
+            PaymentDetailState.error != "",
+            info_callout(
+                PaymentDetailState.error,
+                icon="triangle-alert",
+                color="red",
+                custom_attrs=tid("payment-detail-error"),
+            ),
+        ),
         transactions_table(),
         detail_dialog(),
         live_updates(TransactionsState.tick),

@@ -196,6 +196,12 @@ def test_view_in_the_url_survives_a_reload(live_app, page) -> None:
     assert "Showing 11–12 of 12" in page.locator(tid("pagination-summary")).inner_text()
     assert "payment=" not in page.url
 
+    # A shared link to a payment this merchant cannot see says so, and opens nothing.
+    go(page, live_app, "/dashboard/transactions?payment=pay_NotMine00000000", "transactions-table")
+    page.locator(tid("payment-detail-error")).wait_for()
+    assert "not found" in page.locator(tid("payment-detail-error")).inner_text().lower()
+    assert page.locator(tid("payment-detail")).count() == 0
+
 
 def test_csv_export_has_the_tables_columns_and_needs_the_session(live_app, page) -> None:
     merchant = new_merchant(live_app)
