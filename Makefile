@@ -22,7 +22,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(BUN):
-	npm install --no-save --no-audit --no-fund --prefix .tools bun@1.4.5
+	@echo "Installing bun into .tools/ (once)..."
+	@npm install --no-save --no-audit --no-fund --loglevel=error --prefix .tools bun@1.4.5 >/dev/null
 
 # The npm `standardwebhooks` package, for the Node webhook receiver example and its tests.
 NODE_KIT := .tools/node-kit/node_modules/standardwebhooks
@@ -37,8 +38,9 @@ migrate: deps
 seed: migrate
 	$(BIN)/python -m paygate_app.core.cli seed
 
-run: deps
-	scripts/run.sh
+# Only what serving needs (the Node webhook kit is for tests); scripts/run.sh prints one line when ready.
+run: $(VENV)/.installed $(BUN)
+	@scripts/run.sh
 
 dev: deps migrate
 	$(BIN)/reflex run --env dev

@@ -15,7 +15,7 @@ from api.fast_lane import FastLane
 from api.metrics import MetricsMiddleware
 from api.openapi_examples import add_examples
 from api.responses import error_body, error_response, json_response
-from api.routes import merchants, metrics, ops, orders, payments, refunds, sdk, webhooks
+from api.routes import exports, merchants, metrics, ops, orders, payments, refunds, sdk, webhooks
 from api.schemas import error_responses
 from api.security import RequestGuard, SecurityHeaders
 from paygate_app.core.errors import PaygateError
@@ -69,7 +69,7 @@ def build_api() -> FastAPI:
     _no_test_routes_in_production(api)
     api.include_router(ops.router, responses=error_responses(503))
     api.include_router(sdk.router)
-    for module in (merchants, orders, payments, refunds, webhooks, metrics):
+    for module in (merchants, orders, payments, refunds, webhooks, metrics, exports):
         api.include_router(module.router, responses=error_responses())
     _joint_api_key_auth(api)
     add_docs(api)

@@ -8,7 +8,8 @@ keeps the token's keyed hash, bound to the socket connection that proved it
 connection, therefore proves nothing: a new connection must show the browser's token again.
 
 Every data handler calls `_require_merchant()`, which re-reads the session row: once any tab
-logs out (the row is deleted), every other tab's next action sends it to /login.
+logs out (the row is deleted), every other tab's next action sends it to /login. Live updates
+are browser timer ticks (`components/paging.live_updates`), ordinary handlers that re-check it too.
 
 Reveal-once secrets (the API secret after register / regenerate, a revealed webhook secret)
 go to the browser as client-side values (`REVEALED_*.push(...)`), never into state.
@@ -16,22 +17,18 @@ go to the browser as client-side values (`REVEALED_*.push(...)`), never into sta
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 
 import reflex as rx
 from reflex.experimental.client_state import ClientStateVar
 from reflex.state import OnLoadInternalState
 
 from paygate_app import routes
-from paygate_app.core.errors import PaygateError
 from paygate_app.core.ratelimit import limit_ip
 from paygate_app.core.sessions import create_session, delete_session_hash, resolve_session_hash, token_hash
 
 SESSION_STORAGE_KEY = "paygate_session"
 MASK = "••••••••"
-SESSION_RECHECK_SECONDS = 5.0  # a live loop re-checks the session this often (logout elsewhere stops it)
 
 # Browser-only values (React state): what they hold is never part of the Reflex state.
 REVEALED_API_SECRET = ClientStateVar.create("revealed_api_secret", "")
@@ -63,8 +60,6 @@ class AuthState(rx.State):
     _session_sid: str = ""
     # Set by register: the next dashboard load keeps the just-revealed API secret on screen once.
     _reveal_pending: bool = False
-    # Bumped by every live loop this tab starts; an older loop sees the change and ends.
-    _poll_generation: int = 0
 
     def _set_merchant(self, row: dict | None) -> None:
         self.merchant_id = row["id"] if row else ""
@@ -111,44 +106,12 @@ class AuthState(rx.State):
         await self._load_merchant()
         return _store_token(token)
 
+    def _next_page(self) -> str:
+        """After login: the dashboard page first asked for (`/login?next=…`), else /dashboard."""
+        return routes.safe_next(self.router.url.query_parameters.get("next"))
+
     def _on_route(self, route: str) -> bool:
         return (self.router.url.path.rstrip("/") or "/") == route
-
-    async def _live_loop(
-        self, route: str, tick: Callable[[], Awaitable[bool]], *, interval: float, max_seconds: float
-    ) -> bool:
-        """From a background handler: `await tick()` under the state lock every `interval` s.
-
-        Ends (False) when the tab starts another loop, disconnects, leaves `route` or loses its
-        session, or when `tick` returns False; ends (True) once `max_seconds` have passed.
-        """
-        async with self:
-            self._poll_generation += 1
-            generation = self._poll_generation
-            token = self.router.session.client_token
-            if not await self._load_merchant():
-                return False
-        loop = asyncio.get_running_loop()
-        started = last_check = loop.time()
-        while True:
-            await asyncio.sleep(interval)
-            async with self:
-                if generation != self._poll_generation or not client_connected(token) or not self._on_route(route):
-                    return False
-                now = loop.time()
-                if now - started > max_seconds:
-                    return True
-                if now - last_check > SESSION_RECHECK_SECONDS:
-                    last_check = now
-                    if not await self._load_merchant():
-                        return False
-                if not self.merchant_id:
-                    return False
-                try:
-                    if not await tick():
-                        return False
-                except PaygateError:
-                    continue  # e.g. database briefly unavailable: keep what is shown, try again
 
     @rx.event
     async def check_login(self):
@@ -161,7 +124,7 @@ class AuthState(rx.State):
     async def redirect_if_logged_in(self):
         """on_load of /login and /register: a live session goes straight to the dashboard."""
         if await self._load_merchant():
-            return rx.redirect(routes.DASHBOARD, replace=True)
+            return rx.redirect(self._next_page(), replace=True)
         return self._session_lost()
 
     @rx.event
@@ -174,11 +137,14 @@ class AuthState(rx.State):
             self._set_merchant(None)
             self._session_hash = self._session_sid = ""
             events = [rx.call_script(_FORGET_TOKEN)] if session_hash else []
-            return events if on_auth_page else [*events, rx.redirect(routes.LOGIN, replace=True)]
+            if on_auth_page:
+                return events
+            login = routes.login_with_next(self.router.url.path, self.router.url.query)
+            return [*events, rx.redirect(login, replace=True)]
         self._bind(session_hash)
         self._set_merchant(row)
         if on_auth_page:
-            return rx.redirect(routes.DASHBOARD, replace=True)
+            return rx.redirect(self._next_page(), replace=True)
         return OnLoadInternalState.on_load_internal  # the page's on_load again, now signed in
 
     @rx.event
@@ -192,14 +158,3 @@ class AuthState(rx.State):
             REVEALED_WEBHOOK_SECRET.push(""),
             rx.redirect(routes.LOGIN, replace=True),
         ]
-
-
-def client_connected(token: str) -> bool:
-    """Whether the browser tab with this client token still has its socket open (this worker)."""
-    from reflex.utils.prerequisites import get_and_validate_app
-
-    try:
-        namespace = get_and_validate_app().app.event_namespace
-    except Exception:  # no app (unit tests): treat as gone so loops end
-        return False
-    return namespace is not None and token in namespace.token_to_sid

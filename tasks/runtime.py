@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import socket
 import uuid
@@ -14,6 +15,7 @@ from paygate_app.core.db import close_db, get_db
 from paygate_app.core.gc_tuning import tune_gc
 from paygate_app.core.jobs import set_ringer
 from paygate_app.core.settings import settings
+from paygate_app.core.supervision import die_with_parent
 from tasks.sweeper import run_sweeper
 
 HEARTBEAT_SECONDS = 2.0
@@ -31,9 +33,21 @@ async def _beat_forever(name: str, stop: asyncio.Event) -> None:
             pass
 
 
+def die_with_supervisor() -> None:
+    """In a worker child (taskiq's manager forked it): SIGTERM when the manager dies, even by SIGKILL.
+
+    Without this a killed manager leaves its child running with ppid 1: an orphan that keeps taking
+    tasks and heartbeating next to the replacement its supervisor starts.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:  # not in tests / the app's in-process worker
+        die_with_parent(parent.pid)
+
+
 async def start_worker_runtime(state: TaskiqState) -> None:
     from tasks.jobs import ring_taskiq
 
+    die_with_supervisor()
     settings.check_production()  # the same refusals as the app: a worker never runs unsafe settings
     await get_db()
     set_ringer(ring_taskiq)

@@ -26,3 +26,18 @@ def status_badge(status: rx.Var, test_id: str | None = None, **props: Any) -> rx
     return rx.badge(
         status, color_scheme=status_color(status), variant="soft", radius="full", size="1", **extra, **props
     )
+
+
+def refund_badge(label: rx.Var, test_id: str = "refund-badge") -> rx.Component:
+    """'Refunded' / 'Partially refunded' beside the status (nothing when nothing was refunded)."""
+    return rx.cond(
+        label != "",
+        rx.badge(
+            label,
+            color_scheme=rx.cond(label == "Refunded", "purple", "orange"),
+            variant="outline",
+            radius="full",
+            size="1",
+            custom_attrs=tid(test_id),
+        ),
+    )

@@ -55,18 +55,37 @@ def _nav_link(label: str, href: str, icon: str, active: bool) -> rx.Component:
     )
 
 
+def color_mode_toggle() -> rx.Component:
+    """Light / dark, remembered by the browser (the OS setting is the default)."""
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=14), dark=rx.icon("sun", size=14)),
+        on_click=rx.toggle_color_mode,
+        variant="soft",
+        color_scheme="gray",
+        size="1",
+        aria_label="Toggle dark mode",
+        title="Toggle dark mode",
+        custom_attrs=tid("color-mode-toggle"),
+    )
+
+
 def _merchant_box() -> rx.Component:
     return rx.vstack(
         rx.text(AuthState.merchant_name, size="2", weight="medium", trim="both", custom_attrs=tid("merchant-name")),
         rx.text(AuthState.merchant_email, size="1", color_scheme="gray", word_break="break-all"),
-        rx.button(
-            rx.icon("log-out", size=14),
-            "Log out",
-            variant="soft",
-            color_scheme="gray",
-            size="1",
-            on_click=AuthState.logout,
-            custom_attrs=tid("logout-button"),
+        rx.hstack(
+            rx.button(
+                rx.icon("log-out", size=14),
+                "Log out",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                on_click=AuthState.logout,
+                custom_attrs=tid("logout-button"),
+            ),
+            color_mode_toggle(),
+            spacing="2",
+            align="center",
         ),
         spacing="2",
         align="start",
@@ -101,6 +120,7 @@ def top_bar(current: str) -> rx.Component:
     return rx.flex(
         brand(),
         rx.spacer(),
+        rx.box(color_mode_toggle(), margin_right="var(--space-2)"),
         rx.menu.root(
             rx.menu.trigger(
                 rx.icon_button(

@@ -83,7 +83,7 @@ def info_callout(message: rx.Var | str, icon: str = "info", color: str = "blue",
     return rx.callout(message, icon=icon, color_scheme=color, size="1", width="100%", **props)
 
 
-def copy_button(value: rx.Var | str, label: str = "Copy") -> rx.Component:
+def copy_button(value: rx.Var | str, label: str = "Copy", test_id: str = "copy-button") -> rx.Component:
     return rx.tooltip(
         rx.icon_button(
             rx.icon("copy", size=14),
@@ -92,7 +92,12 @@ def copy_button(value: rx.Var | str, label: str = "Copy") -> rx.Component:
             color_scheme="gray",
             type="button",
             aria_label=label,
-            on_click=[rx.set_clipboard(value), rx.toast.success("Copied to clipboard", duration=1500)],
+            on_click=[
+                rx.set_clipboard(value),
+                rx.toast.success("Copied to clipboard", duration=1500),
+                rx.stop_propagation,
+            ],
+            custom_attrs=tid(test_id),
         ),
         content=label,
     )

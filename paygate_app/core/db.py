@@ -91,7 +91,7 @@ class PostgresDatabase:
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, url: str, *, max_size: int) -> None:
+    def __init__(self, url: str, *, max_size: int, timeout: float = 10.0) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
@@ -102,7 +102,7 @@ class PostgresDatabase:
             max_size=max_size,
             kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": 2},
             open=False,
-            timeout=10,
+            timeout=timeout,  # seconds a request waits for a connection, then 503 SERVICE_UNAVAILABLE
         )
         self._batch: list[tuple[list[Statement], asyncio.Future]] = []
         self._batch_loop: asyncio.AbstractEventLoop | None = None
@@ -346,7 +346,7 @@ _db_loop: asyncio.AbstractEventLoop | None = None
 def make_database(url: str | None = None) -> Database:
     url = url or settings.effective_database_url
     if url.startswith(("postgres://", "postgresql")):
-        return PostgresDatabase(url, max_size=settings.db_pool_size)
+        return PostgresDatabase(url, max_size=settings.db_pool_size, timeout=settings.db_pool_timeout)
     return SqliteDatabase(url)
 
 

@@ -93,6 +93,7 @@ class RateLimited(PaygateError):
 class ServiceUnavailable(PaygateError):
     code = "SERVICE_UNAVAILABLE"
     http_status = 503
+    retry_after = 1  # s (the Retry-After header): outages are brief and recovery is automatic
 
 
 class UnexpectedState(BadRequest):

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     max_payment_attempts_per_order: int = Field(default=10, ge=1)  # then 429 too_many_attempts
     db_pool_size: int = 10
+    # Seconds a request waits for a PostgreSQL connection before 503 SERVICE_UNAVAILABLE + Retry-After:
+    # while the database is unreachable clients get their answer fast instead of hanging.
+    db_pool_timeout: float = Field(default=2.0, gt=0)
 
     # The documented test merchant (published credentials). Unset: seeded outside production only.
     seed_test_merchant: bool | None = None

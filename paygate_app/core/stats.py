@@ -2,6 +2,7 @@
 
 - total transactions: every payment attempt of the merchant (pending, success, failed);
 - total amount: the sum of successful payments (gross, before refunds), in paise;
+- refunded: what was refunded from them (pending and processed refunds); net = total amount - refunded;
 - success rate: successful / all attempts, in percent (0.0 when there are none);
 - daily volume: per UTC day, the amount and count of successful payments.
 """
@@ -20,8 +21,10 @@ DEFAULT_DAYS = 14
 class Totals:
     total_transactions: int
     successful: int
-    total_amount: int  # paise
-    success_rate: float  # percent, one decimal
+    total_amount: int  # paise, gross
+    success_rate: float  # percent, one decimal (0.0 with no attempts: pages show a dash then)
+    refunded: int = 0  # paise
+    net: int = 0  # paise
 
 
 @dataclass(frozen=True)
@@ -36,15 +39,24 @@ async def totals(merchant_id: str) -> Totals:
     row = await db.fetch_one(
         """SELECT COUNT(*) AS n,
                   COALESCE(SUM(CASE WHEN status = 'success' THEN 1 ELSE 0 END), 0) AS ok,
-                  COALESCE(SUM(CASE WHEN status = 'success' THEN amount ELSE 0 END), 0) AS amount
+                  COALESCE(SUM(CASE WHEN status = 'success' THEN amount ELSE 0 END), 0) AS amount,
+                  COALESCE(SUM(CASE WHEN status = 'success' THEN amount_refunded ELSE 0 END), 0) AS refunded
            FROM payments WHERE merchant_id = :m""",
         {"m": merchant_id},
     )
     n = int(row["n"]) if row else 0
     ok = int(row["ok"]) if row else 0
     amount = int(row["amount"]) if row else 0
+    refunded = int(row["refunded"]) if row else 0
     rate = round(ok * 100.0 / n, 1) if n else 0.0
-    return Totals(total_transactions=n, successful=ok, total_amount=amount, success_rate=rate)
+    return Totals(
+        total_transactions=n,
+        successful=ok,
+        total_amount=amount,
+        success_rate=rate,
+        refunded=refunded,
+        net=amount - refunded,
+    )
 
 
 def _day_expression(dialect: str) -> str:

@@ -7,6 +7,7 @@ from paygate_app.pages import (
     dashboard,
     docs,
     login,
+    not_found,
     refunds,
     register,
     store,
@@ -14,7 +15,7 @@ from paygate_app.pages import (
     webhooks,
 )
 
-PAGE_MODULES = (login, register, dashboard, transactions, refunds, webhooks, docs, store, checkout)
+PAGE_MODULES = (login, register, dashboard, transactions, refunds, webhooks, docs, store, checkout, not_found)
 
 
 def add_pages(app: rx.App) -> None:

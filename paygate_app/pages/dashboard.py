@@ -7,24 +7,23 @@ import reflex as rx
 from paygate_app import routes
 from paygate_app.components.layout import dashboard_layout
 from paygate_app.components.money import format_inr
+from paygate_app.components.paging import live_updates
 from paygate_app.components.ui import copy_button, info_callout, mono, page_header, section_card, tid
 from paygate_app.core import stats
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.merchants import regenerate_api_secret
 from paygate_app.state import REVEALED_API_SECRET, AuthState, mask_secret
 
-POLL_SECONDS = 2.0
-POLL_MAX_SECONDS = 30 * 60  # a forgotten tab stops polling after 30 minutes (Resume restarts it)
-
 
 class DashboardState(AuthState):
     total_transactions: int = 0
     total_amount_text: str = "₹0.00"
-    success_rate_text: str = "0.0%"
+    refunded_text: str = "₹0.00"
+    net_text: str = "₹0.00"
+    success_rate_text: str = "—"
     successful: int = 0
     chart: list[dict] = []
     stats_loaded: bool = False
-    live: bool = False
     regenerating: bool = False
     confirm_open: bool = False
     error: str = ""
@@ -43,7 +42,10 @@ class DashboardState(AuthState):
         self.total_transactions = totals.total_transactions
         self.successful = totals.successful
         self.total_amount_text = format_inr(totals.total_amount)
-        self.success_rate_text = f"{totals.success_rate:.1f}%"
+        self.refunded_text = format_inr(totals.refunded)
+        self.net_text = format_inr(totals.net)
+        # No attempts yet: a dash, not a made-up 0.0%.
+        self.success_rate_text = f"{totals.success_rate:.1f}%" if totals.total_transactions else "—"
         self.chart = [
             {
                 "day": d.day.strftime("%d %b"),
@@ -64,25 +66,25 @@ class DashboardState(AuthState):
         keep_revealed, self._reveal_pending = self._reveal_pending, False
         self.error = ""
         self.confirm_open = False
-        await self._refresh(self.merchant_id)
-        if keep_revealed:
-            return DashboardState.poll_stats
-        return [REVEALED_API_SECRET.push(""), DashboardState.poll_stats]
-
-    @rx.event(background=True)
-    async def poll_stats(self):
-        """Refresh the numbers every POLL_SECONDS while this tab shows /dashboard."""
-        async with self:
-            self.live = True
-
-        async def tick() -> bool:
+        try:
             await self._refresh(self.merchant_id)
-            return True
+        except PaygateError as exc:
+            self.error = exc.description
+        return None if keep_revealed else REVEALED_API_SECRET.push("")
 
-        timed_out = await self._live_loop(routes.DASHBOARD, tick, interval=POLL_SECONDS, max_seconds=POLL_MAX_SECONDS)
-        if timed_out:
-            async with self:
-                self.live = False
+    @rx.event
+    async def tick(self):
+        """A live update from the page's timer (every LIVE_SECONDS while /dashboard is shown)."""
+        if not self.stats_loaded:
+            return None
+        merchant_id = await self._require_merchant()
+        if merchant_id is None:
+            return self._session_lost()
+        try:
+            await self._refresh(merchant_id)
+        except PaygateError:
+            return None  # keep what is shown; the next tick tries again
+        return None
 
     @rx.event
     def set_confirm_open(self, value: bool):
@@ -179,12 +181,14 @@ def credentials_card() -> rx.Component:
             width="100%",
             wrap="wrap",
         ),
-        credential_row("Key ID", AuthState.api_key, "api-key", copy_button(AuthState.api_key, "Copy key")),
+        credential_row(
+            "Key ID", AuthState.api_key, "api-key", copy_button(AuthState.api_key, "Copy key", "copy-api-key")
+        ),
         credential_row(
             "Secret",
             rx.cond(revealed, REVEALED_API_SECRET.value, DashboardState.api_secret_masked),
             "api-secret",
-            rx.cond(revealed, copy_button(REVEALED_API_SECRET.value, "Copy secret")),
+            rx.cond(revealed, copy_button(REVEALED_API_SECRET.value, "Copy secret", "copy-api-secret")),
         ),
         rx.cond(
             revealed,
@@ -261,6 +265,37 @@ def stats_grid() -> rx.Component:
     )
 
 
+def volume_line(label: str, value: rx.Var, test_id: str, **props) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", color_scheme="gray"),
+        rx.text(value, size="5", weight="bold", custom_attrs=tid(test_id), **props),
+        spacing="1",
+    )
+
+
+def net_volume_card() -> rx.Component:
+    """Gross minus refunded = net, so refunds are visible on the overview."""
+    return section_card(
+        rx.hstack(
+            rx.heading("Net volume", size="4"),
+            rx.spacer(),
+            rx.text("Successful payments minus refunds (pending and processed)", size="1", color_scheme="gray"),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.grid(
+            volume_line("Gross", DashboardState.total_amount_text, "gross-volume"),
+            volume_line("Refunded", DashboardState.refunded_text, "refunded-volume", color_scheme="red"),
+            volume_line("Net", DashboardState.net_text, "net-volume", color_scheme="green"),
+            columns="3",
+            spacing="4",
+            width="100%",
+        ),
+        custom_attrs=tid("net-volume-card"),
+    )
+
+
 def volume_chart() -> rx.Component:
     return section_card(
         rx.hstack(
@@ -271,50 +306,50 @@ def volume_chart() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        rx.box(
-            rx.recharts.bar_chart(
-                rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                rx.recharts.x_axis(data_key="day", tick_line=False, tick={"fontSize": 12}, min_tick_gap=8),
-                rx.recharts.y_axis(
-                    tick_line=False,
-                    axis_line=False,
-                    tick={"fontSize": 12},
-                    width=80,
-                    tick_formatter="(v) => '₹' + Number(v).toLocaleString('en-IN')",
-                ),
-                rx.recharts.graphing_tooltip(),
-                rx.recharts.bar(data_key="amount", name="Volume (₹)", fill=rx.color("accent", 9), radius=4),
-                data=DashboardState.chart,
-                width="100%",
-                height=260,
-            ),
-            width="100%",
-            custom_attrs=tid("volume-chart"),
-        ),
         rx.cond(
             DashboardState.stats_loaded & DashboardState.chart_is_empty,
-            rx.text("No successful payments in the last 14 days yet.", size="2", color_scheme="gray"),
+            rx.center(
+                rx.vstack(
+                    rx.icon("chart-no-axes-column", size=28, color=rx.color("gray", 8)),
+                    rx.text("No successful payments in the last 14 days yet.", size="2", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
+                height="160px",
+                width="100%",
+                custom_attrs=tid("volume-chart-empty"),
+            ),
+            rx.box(
+                rx.recharts.bar_chart(
+                    rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+                    rx.recharts.x_axis(data_key="day", tick_line=False, tick={"fontSize": 12}, min_tick_gap=8),
+                    rx.recharts.y_axis(
+                        tick_line=False,
+                        axis_line=False,
+                        tick={"fontSize": 12},
+                        width=80,
+                        tick_formatter="(v) => '₹' + Number(v).toLocaleString('en-IN')",
+                    ),
+                    rx.recharts.graphing_tooltip(),
+                    rx.recharts.bar(data_key="amount", name="Volume (₹)", fill=rx.color("accent", 9), radius=4),
+                    data=DashboardState.chart,
+                    width="100%",
+                    height=260,
+                ),
+                width="100%",
+                custom_attrs=tid("volume-chart"),
+            ),
         ),
     )
 
 
 def live_indicator() -> rx.Component:
-    return rx.cond(
-        DashboardState.live,
-        rx.badge(
-            rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("green", 9)),
-            "Live",
-            color_scheme="green",
-            variant="soft",
-            custom_attrs=tid("live-indicator"),
-        ),
-        rx.button(
-            rx.icon("play", size=14),
-            "Resume live updates",
-            size="1",
-            variant="soft",
-            on_click=DashboardState.poll_stats,
-        ),
+    return rx.badge(
+        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("green", 9)),
+        "Live",
+        color_scheme="green",
+        variant="soft",
+        custom_attrs=tid("live-indicator"),
     )
 
 
@@ -322,7 +357,8 @@ def dashboard_page() -> rx.Component:
     return dashboard_layout(
         rx.box(
             page_header("Overview", "Your test-mode account at a glance.", live_indicator()),
-            rx.vstack(credentials_card(), stats_grid(), volume_chart(), spacing="5", width="100%"),
+            rx.vstack(credentials_card(), stats_grid(), net_volume_card(), volume_chart(), spacing="5", width="100%"),
+            live_updates(DashboardState.tick),
             width="100%",
             custom_attrs=tid("dashboard"),
         ),

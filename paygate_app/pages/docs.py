@@ -49,7 +49,7 @@ def code_block(code: rx.Var | str, test_id: str, language: str) -> rx.Component:
         rx.hstack(
             rx.text(language, size="1", color_scheme="gray", weight="medium"),
             rx.spacer(),
-            copy_button(code, "Copy code"),
+            copy_button(code, "Copy code", "copy-code"),
             align="center",
             width="100%",
             padding_x="0.75em",
@@ -214,6 +214,34 @@ def docs_page() -> rx.Component:
                 ),
                 text("Send real signed events to your endpoint from a terminal:"),
                 code_block(DocsState.snippet_cli, "code-snippet-cli", "bash"),
+            ),
+            doc_section(
+                "section-capture",
+                "5. Capture and refunds",
+                "hand-coins",
+                text(
+                    "A successful payment has taken the shopper's money; ",
+                    rx.code("captured"),
+                    " stays ",
+                    rx.code("false"),
+                    " until you confirm you are keeping it (you shipped the order). Capture it with ",
+                    rx.code("POST /api/v1/payments/{id}/capture"),
+                    " (no amount, or exactly the payment amount: there is no partial capture) or with the Capture "
+                    "button in a payment's details on the Transactions page. Only a successful, not yet captured "
+                    "payment can be captured; anything else answers 400.",
+                ),
+                text(
+                    "Refunds do not need a capture: any successful payment can be refunded, in parts, up to its "
+                    "amount. Its status stays ",
+                    rx.code("success"),
+                    "; ",
+                    rx.code("amount_refunded"),
+                    " and ",
+                    rx.code("refund_status"),
+                    " (partial / full) say how much went back, and the dashboard shows Refunded or Partially "
+                    "refunded beside the status.",
+                    color_scheme="gray",
+                ),
             ),
             spacing="5",
             width="100%",

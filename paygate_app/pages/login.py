@@ -36,7 +36,7 @@ class LoginState(AuthState):
             return
         store_token = await self._sign_in(merchant.id)
         self.submitting = False
-        yield [store_token, rx.redirect(routes.DASHBOARD, replace=True)]
+        yield [store_token, rx.redirect(self._next_page(), replace=True)]
 
     @rx.event
     def clear_error(self):

@@ -7,6 +7,7 @@ import reflex as rx
 from paygate_app import routes
 from paygate_app.components.badges import status_badge
 from paygate_app.components.layout import dashboard_layout
+from paygate_app.components.paging import live_updates
 from paygate_app.components.table import cell, data_table, pager
 from paygate_app.components.ui import (
     copy_button,
@@ -19,7 +20,7 @@ from paygate_app.components.ui import (
     section_card,
     tid,
 )
-from paygate_app.components.webhooks_state import WebhooksState
+from paygate_app.pages.webhooks_state import EVENTS, WebhooksState
 from paygate_app.state import REVEALED_WEBHOOK_SECRET, AuthState
 
 
@@ -33,7 +34,10 @@ def config_card() -> rx.Component:
                     rx.input(
                         id="webhook_url",
                         name="webhook_url",
-                        type="url",
+                        type="text",
+                        input_mode="url",
+                        auto_complete="url",
+                        color_scheme=rx.cond(WebhooksState.url_error != "", "red", "gray"),
                         value=WebhooksState.webhook_url,
                         on_change=WebhooksState.set_webhook_url,
                         placeholder="https://example.com/webhooks/paygate",
@@ -67,6 +71,17 @@ def config_card() -> rx.Component:
                     spacing="2",
                     width="100%",
                 ),
+                rx.cond(
+                    WebhooksState.url_error != "",
+                    rx.text(
+                        rx.icon("circle-alert", size=12),
+                        " ",
+                        WebhooksState.url_error,
+                        size="1",
+                        color_scheme="red",
+                        custom_attrs=tid("webhook-url-error"),
+                    ),
+                ),
                 rx.text(
                     "We POST events here (payment.*, refund.*). Leave it empty to stop sending.",
                     size="1",
@@ -97,7 +112,10 @@ def config_card() -> rx.Component:
                     on_click=WebhooksState.toggle_secret,
                     custom_attrs=tid("reveal-webhook-secret-button"),
                 ),
-                rx.cond(WebhooksState.secret_revealed, copy_button(REVEALED_WEBHOOK_SECRET.value, "Copy secret")),
+                rx.cond(
+                    WebhooksState.secret_revealed,
+                    copy_button(REVEALED_WEBHOOK_SECRET.value, "Copy secret", "copy-webhook-secret"),
+                ),
                 rx.button(
                     rx.icon("refresh-cw", size=14),
                     "Regenerate",
@@ -135,7 +153,27 @@ def config_card() -> rx.Component:
 def log_table_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         cell(mono(row["event"]), "webhook-event"),
-        cell(status_badge(row["status"]), "webhook-status"),
+        rx.table.cell(
+            rx.vstack(
+                status_badge(row["status"], "webhook-status"),
+                rx.cond(
+                    row["retrying"] != "",
+                    rx.text(row["retrying"], size="1", color_scheme="amber", custom_attrs=tid("webhook-retrying")),
+                ),
+                rx.cond(
+                    row["last_error"] != "",
+                    rx.text(
+                        row["last_error"],
+                        size="1",
+                        color_scheme="red",
+                        max_width="22em",
+                        truncate=True,
+                        custom_attrs=tid("webhook-last-error"),
+                    ),
+                ),
+                spacing="1",
+            ),
+        ),
         cell(row["attempts"], "webhook-attempts", text_align="center"),
         cell(row["last_attempt"], "webhook-last-attempt"),
         cell(row["response_code"], "webhook-response-code"),
@@ -161,6 +199,13 @@ def logs_section() -> rx.Component:
         rx.hstack(
             rx.heading("Deliveries", size="4"),
             rx.spacer(),
+            rx.select.root(
+                rx.select.trigger(custom_attrs=tid("event-filter"), min_width="11em"),
+                rx.select.content(*[rx.select.item(label, value=key) for key, label in EVENTS]),
+                value=WebhooksState.event_filter,
+                on_change=WebhooksState.set_event_filter,
+                size="1",
+            ),
             rx.button(
                 rx.icon("refresh-cw", size=14),
                 "Refresh",
@@ -222,7 +267,9 @@ def detail_dialog() -> rx.Component:
                 width="100%",
             ),
             rx.dialog.description(
-                rx.text("Webhook id ", rx.code(d["id"])),
+                rx.text(
+                    "Webhook id ", rx.code(d["id"]), " ", copy_button(d["id"], "Copy webhook id", "copy-webhook-id")
+                ),
                 size="2",
                 color=rx.color("gray", 11),
                 margin_bottom="var(--space-3)",
@@ -304,6 +351,7 @@ def webhooks_page() -> rx.Component:
         config_card(),
         logs_section(),
         detail_dialog(),
+        live_updates(WebhooksState.tick),
         current=routes.WEBHOOKS,
     )
 

@@ -29,9 +29,31 @@ MASKED = re.compile(r"^•+[A-Za-z0-9]{4}$")
 def test_dashboard_pages_redirect_logged_out_visitors_to_login(live_app, page) -> None:
     for route in DASHBOARD_ROUTES:
         page.goto(f"{live_app.url}{route}")
-        page.wait_for_url(re.compile(r"/login/?$"))
+        page.wait_for_url(re.compile(r"/login/?(\?next=[^&#]+)?$"))
         page.locator(tid("login-form")).wait_for()
     assert page.locator(tid("dashboard")).count() == 0
+
+
+def test_login_returns_to_the_page_first_asked_for(live_app, page) -> None:
+    asked = "/dashboard/transactions?status=failed"
+    page.goto(f"{live_app.url}{asked}")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.locator(tid("email-input")).fill(TEST_MERCHANT.email)
+    page.locator(tid("password-input")).fill(TEST_MERCHANT.password)
+    page.locator(tid("login-button")).click()
+    page.wait_for_url(re.compile(r"/dashboard/transactions/?\?status=failed$"))
+    page.locator(tid("transactions-table")).wait_for()
+    # The view in the URL is the view shown: the status filter says Failed.
+    assert page.locator(tid("status-filter")).inner_text().strip() == "Failed"
+
+
+def test_login_next_never_leaves_the_dashboard(live_app, page) -> None:
+    page.goto(f"{live_app.url}/login?next=%2F%2Fevil.example%2Fdashboard")
+    page.locator(tid("email-input")).fill(TEST_MERCHANT.email)
+    page.locator(tid("password-input")).fill(TEST_MERCHANT.password)
+    page.locator(tid("login-button")).click()
+    page.wait_for_url(re.compile(r"/dashboard/?$"))
+    assert page.url.startswith(live_app.url)
 
 
 def test_login_wrong_password_shows_login_error(live_app, page) -> None:

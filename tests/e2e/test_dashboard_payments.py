@@ -22,7 +22,8 @@ def test_dashboard_stats_update_live_after_a_payment(live_app, page) -> None:
     total = page.locator(tid("total-transactions"))
     assert total.inner_text() == "0"
     assert page.locator(tid("total-amount")).inner_text() == "₹0.00"
-    assert page.locator(tid("success-rate")).inner_text() == "0.0%"
+    assert page.locator(tid("success-rate")).inner_text() == "—"  # no attempts yet: a dash, not 0.0%
+    page.locator(tid("volume-chart-empty")).wait_for()  # an empty-state message, not a 0 to 4 rupee axis
 
     payment_id = pay(live_app, merchant, 12345678)  # ₹1,23,456.78
     wait_settled(live_app, merchant, payment_id)
@@ -81,18 +82,36 @@ def test_partial_refund_from_the_ui_appears_in_refunds_table(live_app, page) -> 
     amount = page.locator(tid("refund-amount-input"))
     assert amount.input_value() == "500.00"  # defaults to the full remaining amount, in rupees
 
-    amount.fill("600")  # more than the payment: the core's message is shown
+    amount.fill("600")  # more than the payment: said in rupees, the unit typed
     page.locator(tid("refund-submit-button")).click()
     page.locator(tid("refund-error")).wait_for()
-    assert "exceeds available amount" in page.locator(tid("refund-error")).inner_text()
+    assert page.locator(tid("refund-error")).inner_text().strip() == "₹600.00 is more than the ₹500.00 left to refund"
+    amount.fill("0")
+    page.locator(tid("refund-submit-button")).click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-test-id=refund-error]').innerText.includes('greater than ₹0.00')"
+    )
 
     amount.fill("125.50")
     page.locator(tid("refund-reason-input")).fill("Damaged item")
     page.locator(tid("refund-submit-button")).click()
+    # Nothing happens on one click: a confirmation names the amount and the payment.
+    confirm = page.locator(tid("refund-confirm"))
+    confirm.wait_for()
+    assert page.locator(tid("refund-confirm-amount")).inner_text() == "₹125.50"
+    assert payment_id in confirm.inner_text()
+    assert page.locator(tid("payment-refund-row")).count() == 0
+    page.locator(tid("refund-confirm-button")).click()
     page.locator(tid("refund-success")).wait_for()
     assert page.locator(tid("payment-refund-row")).count() == 1
     assert page.locator(tid("detail-refunded")).inner_text() == "₹125.50"
     assert amount.input_value() == "374.50"
+    # The banner follows the refund: once processed it no longer says "pending".
+    page.wait_for_function(
+        "() => document.querySelector('[data-test-id=refund-success]').innerText.includes('processed')",
+        timeout=15_000,
+    )
+    assert "pending" not in page.locator(tid("refund-success")).inner_text()
     page.keyboard.press("Escape")
 
     go(page, live_app, "/dashboard/refunds", "refund-row")

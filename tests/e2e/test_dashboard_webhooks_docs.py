@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.e2e.live_steps import go, login, new_merchant, screenshot, tid
+from tests.e2e.live_steps import choose, go, login, new_merchant, screenshot, tid
 from tests.webhooks.webhook_support import Receiver
 
 pytestmark = pytest.mark.e2e
@@ -19,9 +19,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    """A webhook endpoint on 127.0.0.1: answers 500 to the first delivery, then 200."""
+    """A webhook endpoint on 127.0.0.1: answers 500 to the first two deliveries, then 200."""
     r = Receiver()
-    r.script.append(500)
+    r.script.extend([500, 500])
     yield r
     r.stop()
 
@@ -38,9 +38,21 @@ def test_webhook_config_test_event_log_and_retry(live_app, page, receiver) -> No
 
     url_input = page.locator(tid("webhook-url-input"))
     url_input.fill("ftp://example.com/hook")
+    # Our own check, inline under the field, as soon as it is typed (not the browser's bubble).
+    url_error = page.locator(tid("webhook-url-error"))
+    url_error.wait_for()
+    assert "https://" in url_error.inner_text()
     page.locator(tid("save-webhook-button")).click()
-    page.locator(tid("webhook-error")).wait_for()
+    assert page.locator(tid("webhook-notice")).count() == 0
 
+    url_input.fill(receiver.url)
+    url_error.wait_for(state="detached")
+    page.locator(f"{tid('webhook-config-form')} {tid('save-webhook-button')}").click()
+    page.locator(tid("webhook-notice")).wait_for()
+    # "Saved" does not stay beside a new, invalid value.
+    url_input.fill("not a url")
+    page.locator(tid("webhook-notice")).wait_for(state="detached")
+    url_error.wait_for()
     url_input.fill(receiver.url)
     page.locator(f"{tid('webhook-config-form')} {tid('save-webhook-button')}").click()
     page.locator(tid("webhook-notice")).wait_for()
@@ -70,22 +82,38 @@ def test_webhook_config_test_event_log_and_retry(live_app, page, receiver) -> No
     assert item.locator(tid("webhook-attempts")).inner_text() == "1"
     assert item.locator(tid("webhook-status")).inner_text() == "pending"
     assert item.locator(tid("webhook-last-attempt")).inner_text() != "—"
+    # Not a bare "pending": where it is in the retry schedule, and when the next attempt is.
+    retrying = item.locator(tid("webhook-retrying")).inner_text()
+    assert re.match(r"Retrying \(attempt 1 of 5 failed, next at .*\d\d:\d\d", retrying), retrying
 
+    item.locator(tid("retry-webhook-button")).click()  # the receiver answers 500 once more
+    page.wait_for_function(
+        "() => document.querySelector('[data-test-id=webhook-attempts]').innerText.trim() === '2'", timeout=15_000
+    )
     item.locator(tid("retry-webhook-button")).click()
     page.wait_for_function(
         "() => document.querySelector('[data-test-id=webhook-status]').innerText.trim() === 'success'",
         timeout=15_000,
     )
     assert item.locator(tid("webhook-response-code")).inner_text() == "200"
-    assert len(receiver.bodies) == 2 and receiver.bodies[0] == receiver.bodies[1]
+    assert item.locator(tid("webhook-retrying")).count() == 0
+    assert len(receiver.bodies) == 3 and receiver.bodies[0] == receiver.bodies[2]
+    # The list counts every attempt, as the detail lists them.
+    assert item.locator(tid("webhook-attempts")).inner_text() == "3"
 
     item.click()
     page.locator(tid("webhook-detail")).wait_for()
-    assert page.locator(tid("webhook-attempt-row")).count() == 2
+    assert page.locator(tid("webhook-attempt-row")).count() == 3
     assert '"webhook.test"' in page.locator(tid("webhook-payload")).inner_text()
     page.keyboard.press("Escape")
     page.locator(tid("webhook-detail")).wait_for(state="detached")
     screenshot(page, "webhooks")
+
+    choose(page, "event-filter", "payment.success")
+    page.wait_for_url(re.compile(r"event=payment.success"))
+    page.locator(tid("webhook-log-item")).first.wait_for(state="detached")
+    choose(page, "event-filter", "webhook.test")
+    page.locator(tid("webhook-log-item")).first.wait_for()
 
 
 # ---- docs and small screens ---------------------------------------------------------------------
@@ -115,6 +143,8 @@ def test_docs_sections_and_snippets(live_app, page) -> None:
     inputs = page.locator(tid("test-input-row")).all_inner_texts()
     assert any("4000000000009995" in row and "INSUFFICIENT_FUNDS" in row for row in inputs), inputs
     assert any("pending@upi" in row for row in inputs), inputs
+    capture = page.locator(tid("section-capture")).inner_text()
+    assert "/capture" in capture and "partial capture" in capture and "Refunded" in capture
     screenshot(page, "docs")
 
 

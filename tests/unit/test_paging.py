@@ -6,11 +6,11 @@ import pytest
 import reflex as rx
 
 from paygate_app.components.paging import PAGE_SIZE
-from paygate_app.components.transactions_state import TransactionsState
-from paygate_app.components.webhooks_state import WebhooksState
 from paygate_app.core.errors import ServiceUnavailable
 from paygate_app.core.pagination import Page
 from paygate_app.pages.refunds import RefundsState
+from paygate_app.pages.transactions_state import TransactionsState
+from paygate_app.pages.webhooks_state import WebhooksState
 
 PAGED_STATES = [TransactionsState, WebhooksState, RefundsState]
 EMPTY_SUMMARIES = {TransactionsState: "No payments", WebhooksState: "No deliveries", RefundsState: "No refunds"}
@@ -62,7 +62,7 @@ def test_paged_states_declare_their_own_page_vars() -> None:
         assert not {"live_route", "live_max_seconds", "empty_summary"} & set(state_cls.vars)
     full_names = {state_cls.next_page.state_full_name for state_cls in PAGED_STATES}
     assert full_names == {state_cls.get_full_name() for state_cls in PAGED_STATES}
-    assert all(state_cls.watch_pending.is_background for state_cls in PAGED_STATES)
+    assert not any(state_cls.tick.is_background for state_cls in PAGED_STATES)
 
 
 @pytest.mark.parametrize("state_cls", PAGED_STATES)
@@ -129,10 +129,28 @@ async def test_paging_one_list_leaves_the_others_alone(fake_list) -> None:
 
 
 @pytest.mark.parametrize("state_cls", PAGED_STATES)
-async def test_reload_pending_row_starts_that_pages_live_loop(state_cls: type, fake_list) -> None:
-    fake_list(state_cls, total=3, status="pending")
+async def test_tick_refetches_the_page_shown_and_keeps_it(state_cls: type, fake_list) -> None:
+    fake = fake_list(state_cls, total=25)
     _, state = await paged_state(state_cls)
-    assert await state.refresh() is state_cls.watch_pending
+    assert await state.tick() is None  # before the first load: nothing to refresh
+    assert fake.calls == []
+    await state.refresh()
+    await state.next_page()
+    fake.rows = fake.rows[:15]  # rows disappeared meanwhile: the tick still shows page 2
+    assert await state.tick() is None
+    assert state.page == 1 and state.total == 15
+    assert fake.calls[-1] == Page(limit=PAGE_SIZE, offset=PAGE_SIZE)
+
+
+@pytest.mark.parametrize("state_cls", PAGED_STATES)
+async def test_tick_without_a_live_session_asks_for_the_token(state_cls: type, fake_list) -> None:
+    fake = fake_list(state_cls, total=5)
+    _, state = await paged_state(state_cls)
+    await state.refresh()
+    calls = len(fake.calls)
+    state.merchant_id = ""  # logout in another tab
+    assert await state.tick() is not None
+    assert len(fake.calls) == calls
 
 
 @pytest.mark.parametrize("state_cls", PAGED_STATES)
@@ -143,7 +161,7 @@ async def test_reload_database_down_shows_the_error(state_cls: type, monkeypatch
     monkeypatch.setattr(state_cls, "_query", down)
     monkeypatch.setattr(state_cls, "_require_merchant", live_session)
     _, state = await paged_state(state_cls)
-    assert await state.next_page() is None
+    await state.next_page()  # (pages that keep their view in the URL also return that event)
     assert state.error == "Database unavailable"
     assert not state.loaded
 

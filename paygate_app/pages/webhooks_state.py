@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 import orjson
 import reflex as rx
 
-from paygate_app import routes
 from paygate_app.components.dates import format_time, format_time_short
 from paygate_app.components.paging import PagedMixin
+from paygate_app.components.url import parse_page, set_query
 from paygate_app.core.errors import PaygateError
 from paygate_app.core.pagination import Page
 from paygate_app.core.ratelimit import limit_webhook_test
+from paygate_app.core.reports import list_webhook_logs
 from paygate_app.core.webhooks.config import get_config, regenerate_webhook_secret
 from paygate_app.core.webhooks.config import set_webhook_url as save_webhook_url
-from paygate_app.core.webhooks.delivery import retry_webhook, send_test_event
-from paygate_app.core.webhooks.logs import get_log, list_logs
+from paygate_app.core.webhooks.delivery import max_attempts, retry_webhook, send_test_event
+from paygate_app.core.webhooks.events import EventType
+from paygate_app.core.webhooks.logs import get_log
 from paygate_app.state import REVEALED_WEBHOOK_SECRET, AuthState
 
 MAX_PAYLOAD_CHARS = 20_000
@@ -30,18 +33,44 @@ def mask_webhook_secret(secret: str) -> str:
     return prefix + "••••••••" + secret[-4:]
 
 
+EVENTS = (("all", "All events"), *((e.value, e.value) for e in EventType))
+
+
 def log_row(log: dict) -> dict[str, str]:
+    """One delivery as shown: attempts counted like the detail lists them (manual retries included)."""
     code = log.get("response_code")
+    cycle = int(log.get("attempts") or 0)  # attempts since the last manual retry (the schedule's position)
+    total = int(log.get("total_attempts", cycle) or 0)
+    retrying = ""
+    if log["status"] == "pending" and cycle > 0:
+        when = format_time_short(log.get("next_retry_at")) or "soon"
+        retrying = f"Retrying (attempt {cycle} of {max_attempts()} failed, next at {when})"
     return {
         "id": log["id"],
         "event": log["event"],
         "status": log["status"],
-        "attempts": str(log.get("attempts") or 0),
+        "attempts": str(total),
+        "retrying": retrying,
+        "last_error": (log.get("last_error") or "") if log["status"] != "success" else "",
         "last_attempt": format_time_short(log.get("last_attempt_at")),
         "next_retry": format_time(log.get("next_retry_at")) if log["status"] == "pending" else "—",
         "response_code": str(code) if code is not None else "—",
         "created_at": format_time(log.get("created_at")),
     }
+
+
+def url_problem(url: str) -> str:
+    """Our own check of a webhook URL, shown inline before anything is saved ('' = fine)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "Enter a URL starting with https:// (or http:// for local testing)"
+    if not parts.hostname:
+        return "Enter a full URL with a host, e.g. https://example.com/webhooks"
+    if any(ch.isspace() for ch in url):
+        return "A URL cannot contain spaces"
+    return ""
 
 
 def attempt_row(attempt: dict) -> dict[str, str]:
@@ -56,8 +85,6 @@ def attempt_row(attempt: dict) -> dict[str, str]:
 
 
 class WebhooksState(PagedMixin, AuthState):
-    live_route: ClassVar[str] = routes.WEBHOOKS
-    live_max_seconds: ClassVar[float] = 300.0  # test-mode retries finish within a minute; production ones take hours
     empty_summary: ClassVar[str] = "No deliveries"
 
     webhook_url: str = ""  # the input
@@ -70,6 +97,8 @@ class WebhooksState(PagedMixin, AuthState):
     saving: bool = False
     sending_test: bool = False
     logs: list[dict[str, str]] = []
+    event_filter: str = "all"
+    url_error: str = ""  # inline, under the URL input
     # Attempt detail
     detail_open: bool = False
     detail: dict[str, str] = {}
@@ -83,16 +112,32 @@ class WebhooksState(PagedMixin, AuthState):
         return REVEALED_WEBHOOK_SECRET.push(secret if reveal else "")
 
     async def _query(self, page: Page) -> tuple[list[dict], int]:
-        return await list_logs(self.merchant_id, page)
+        event = None if self.event_filter == "all" else self.event_filter
+        return await list_webhook_logs(merchant_id=self.merchant_id, page=page, event=event)
+
+    def _view_events(self) -> list:
+        return [
+            set_query(
+                {
+                    "event": "" if self.event_filter == "all" else self.event_filter,
+                    "page": str(self.page + 1) if self.page else "",
+                }
+            )
+        ]
+
+    @rx.event
+    async def set_event_filter(self, value: str):
+        self.event_filter = value if value in dict(EVENTS) else "all"
+        self.page = 0
+        return self._with_view(await self._reload())
 
     def _show(self, rows: list[dict]) -> None:
         self.logs = [log_row(log) for log in rows]
 
-    async def _tick(self) -> bool:
-        pending = await self._fetch()
+    async def _tick(self) -> None:
+        await self._fetch()
         if self.detail_open and self.detail.get("id"):
             await self._load_detail(self.detail["id"])
-        return pending
 
     @rx.event
     async def load(self):
@@ -100,7 +145,11 @@ class WebhooksState(PagedMixin, AuthState):
             return None
         self.config_error = ""
         self.config_notice = ""
+        self.url_error = ""
         self.detail_open = False
+        q = self.router.url.query_parameters
+        self.event_filter = q.get("event") if q.get("event") in dict(EVENTS) else "all"
+        self.page = parse_page(q.get("page"))
         try:
             config = await get_config(self.merchant_id)
         except PaygateError as exc:
@@ -114,7 +163,11 @@ class WebhooksState(PagedMixin, AuthState):
 
     @rx.event
     def set_webhook_url(self, value: str):
+        """Typing makes the last banner stale: it goes, and the inline check runs again."""
         self.webhook_url = value[:2048]
+        self.config_notice = ""
+        self.config_error = ""
+        self.url_error = url_problem(self.webhook_url.strip())
 
     @rx.event
     async def toggle_secret(self):
@@ -132,6 +185,9 @@ class WebhooksState(PagedMixin, AuthState):
     async def save(self, form: dict):
         self.config_error = ""
         self.config_notice = ""
+        self.url_error = url_problem(self.webhook_url.strip())
+        if self.url_error:
+            return
         if await self._require_merchant() is None:
             yield self._session_lost()
             return
@@ -140,7 +196,7 @@ class WebhooksState(PagedMixin, AuthState):
         try:
             config = await save_webhook_url(self.merchant_id, self.webhook_url.strip() or None)
         except PaygateError as exc:
-            self.config_error = exc.description
+            self.url_error = exc.description  # e.g. a private address: under the input it concerns
             self.saving = False
             return
         self.saved_url = config["webhook_url"] or ""
