@@ -43,10 +43,11 @@ status=0
 # here; those lines are dropped from the screen (everything is kept in .tools/logs/app.log).
 REFLEX_NOISE='^[─ ]*(Starting Reflex App|App Running)[─ ]*$|^Compiling:|^Creating Production Build|App running at|reflex run` to start|of Node\.js is out of date|^npm (ERR|WARN|warn|error)|registry\.npmjs|ECONNREFUSED|ETIMEDOUT|ECONNRESET|^Installing frontend packages'
 reflex_output() {
+  trap '' INT TERM  # Ctrl-C reaches the whole group: the filter lives on until the app has said its last line
   tee -a "$LOG_DIR/app.log" | grep --line-buffered -v -E "$REFLEX_NOISE" || true
 }
 start_app() {
-  scripts/topology.sh app > >(reflex_output) 2>&1 &  # exec: the pid is Granian's main process
+  scripts/topology.sh app >&"$app_out" 2>&1 &  # exec: the pid is Granian's main process
   role[$!]=app
 }
 # One line once the app answers: the URL to open and, when seeded, the test login.
@@ -76,6 +77,10 @@ if [ -n "${REDIS_URL:-}" ]; then
   for _ in $(seq 1 "${PAYGATE_WORKERS:-2}"); do start_worker; done
 fi
 : >"$LOG_DIR/app.log"
+# One output filter for the app's whole life (restarts included); waited for before exiting, so
+# run.sh leaves no process behind.
+exec {app_out}> >(reflex_output)
+app_filter=$!
 start_app
 announce_ready &
 announcer=$!
@@ -95,4 +100,6 @@ while [ "${#role[@]}" -gt 0 ]; do
   sleep 2
   [ -n "$stopping" ] || "start_$what"
 done
+exec {app_out}>&-
+wait "$app_filter" 2>/dev/null || true
 exit "$status"
