@@ -245,7 +245,7 @@ def test_sdk_focus_stays_in_the_modal(live_app, shopper):
         # poll for it with a deadline rather than reading it once.
         try:
             page.wait_for_function(inside, timeout=5_000)
-        except Exception as exc:  # noqa: BLE001 - name the key that let focus out
+        except Exception as exc:  # name the key that let focus out
             raise AssertionError(f"focus left the modal after {key}") from exc
     page.locator("[data-test-id=close-modal-button]").click()
     assert events(page) == [["close"]]
