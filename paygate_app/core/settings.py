@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     max_payment_attempts_per_order: int = Field(default=10, ge=1)  # then 429 too_many_attempts
     db_pool_size: int = 10
 
+    # Observability: /metrics (and /docs in production) need this bearer token when set.
+    paygate_metrics_token: str = ""
+    prometheus_multiproc_dir: str = ""  # one directory shared by the processes of a deployment
+    paygate_log_format: str = "json"  # or "text"
+    paygate_log_level: str = "INFO"
+
     # The documented test merchant (published credentials). Unset: seeded outside production only.
     seed_test_merchant: bool | None = None
 
