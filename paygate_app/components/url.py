@@ -31,6 +31,12 @@ def parse_day(text: str | None) -> date | None:
         return None
 
 
+def day_text(text: str | None) -> str:
+    """The day `text` names, as 'YYYY-MM-DD', or "" (what a date filter keeps)."""
+    day = parse_day(text)
+    return day.isoformat() if day else ""
+
+
 def parse_page(text: str | None) -> int:
     """'3' (1-based, as shown) → 2; anything else → 0."""
     try:

@@ -16,7 +16,7 @@ from paygate_app.components.paging import PagedMixin, live_updates
 from paygate_app.components.rows import refund_row
 from paygate_app.components.table import cell, data_table, pager
 from paygate_app.components.ui import empty_state, info_callout, loading_state, mono, page_header, tid
-from paygate_app.components.url import parse_day, parse_page, set_query
+from paygate_app.components.url import day_text, parse_day, parse_page, set_query
 from paygate_app.core.pagination import Page
 from paygate_app.core.reports import MAX_SEARCH, Filters, list_refunds
 from paygate_app.state import AuthState
@@ -78,9 +78,7 @@ class RefundsState(PagedMixin, AuthState):
         q = self.router.url.query_parameters
         self.status_filter = q.get("status") if q.get("status") in dict(REFUND_STATUSES) else "all"
         self.search = self.search_input = (q.get("q") or "").strip()[:MAX_SEARCH]
-        day_from, day_to = parse_day(q.get("from")), parse_day(q.get("to"))
-        self.date_from = day_from.isoformat() if day_from else ""
-        self.date_to = day_to.isoformat() if day_to else ""
+        self.date_from, self.date_to = day_text(q.get("from")), day_text(q.get("to"))
         self.page = parse_page(q.get("page"))
         return await self._reload()
 
@@ -91,14 +89,12 @@ class RefundsState(PagedMixin, AuthState):
 
     @rx.event
     async def set_date_from(self, value: str):
-        day = parse_day(value)
-        self.date_from = day.isoformat() if day else ""
+        self.date_from = day_text(value)
         return await self._restart()
 
     @rx.event
     async def set_date_to(self, value: str):
-        day = parse_day(value)
-        self.date_to = day.isoformat() if day else ""
+        self.date_to = day_text(value)
         return await self._restart()
 
     @rx.event

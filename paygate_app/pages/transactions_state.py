@@ -12,7 +12,7 @@ import reflex as rx
 
 from paygate_app.components.paging import PagedMixin
 from paygate_app.components.rows import payment_row
-from paygate_app.components.url import parse_day, parse_page, set_query
+from paygate_app.components.url import day_text, parse_day, parse_page, set_query
 from paygate_app.core.pagination import Page
 from paygate_app.core.reports import MAX_SEARCH, Filters, list_payments
 from paygate_app.state import AuthState
@@ -104,9 +104,7 @@ class TransactionsState(PagedMixin, AuthState):
         self.method_filter = _choice(q.get("method"), METHODS)
         self.refund_filter = _choice(q.get("refund"), REFUNDS)
         self.search = self.search_input = (q.get("q") or "").strip()[:MAX_SEARCH]
-        day_from, day_to = parse_day(q.get("from")), parse_day(q.get("to"))
-        self.date_from = day_from.isoformat() if day_from else ""
-        self.date_to = day_to.isoformat() if day_to else ""
+        self.date_from, self.date_to = day_text(q.get("from")), day_text(q.get("to"))
         self.page = parse_page(q.get("page"))
         return await self._reload()
 
@@ -127,14 +125,12 @@ class TransactionsState(PagedMixin, AuthState):
 
     @rx.event
     async def set_date_from(self, value: str):
-        day = parse_day(value)
-        self.date_from = day.isoformat() if day else ""
+        self.date_from = day_text(value)
         return await self._restart()
 
     @rx.event
     async def set_date_to(self, value: str):
-        day = parse_day(value)
-        self.date_to = day.isoformat() if day else ""
+        self.date_to = day_text(value)
         return await self._restart()
 
     @rx.event
