@@ -10,16 +10,15 @@ import sys
 
 
 async def main() -> None:
-    from paygate_app.core.jobs import JobKind
+    from paygate_app.core.jobs import JobKind, ring
     from tasks.broker import broker
-    from tasks.jobs import ring_taskiq
 
     await broker.startup()
     print("ready", flush=True)  # imports and connection done before the clock starts
     ids = (await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)).split()
     try:
         for i in range(0, len(ids), 500):
-            await asyncio.gather(*(ring_taskiq(JobKind.DELIVER_WEBHOOK, x) for x in ids[i : i + 500]))
+            await asyncio.gather(*(ring(JobKind.DELIVER_WEBHOOK, x) for x in ids[i : i + 500]))
     finally:
         await broker.shutdown()
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 from paygate_app.core.db import close_db, get_db
 from paygate_app.core.gc_tuning import tune_gc
-from paygate_app.core.jobs import set_ringer
 from paygate_app.core.merchants import seed_test_merchant
 from paygate_app.core.observability import configure_logging
 from paygate_app.core.settings import settings
@@ -19,14 +18,12 @@ log = logging.getLogger("paygate.app")
 @contextlib.asynccontextmanager
 async def paygate_lifespan() -> AsyncIterator[None]:
     from tasks.broker import broker
-    from tasks.jobs import ring_taskiq
 
     configure_logging()
     settings.check_production()
     await get_db()
     if settings.seed_test_merchant:
         await seed_test_merchant()
-    set_ringer(ring_taskiq)
     # In-process broker: this also starts the sweeper and heartbeat (the embedded worker).
     # Redis broker: producer side only; `taskiq worker tasks.broker:broker` does the work.
     await broker.startup()
@@ -40,5 +37,4 @@ async def paygate_lifespan() -> AsyncIterator[None]:
         yield
     finally:
         await broker.shutdown()
-        set_ringer(None)
         await close_db()

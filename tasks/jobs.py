@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 
 from paygate_app.core import processing
-from paygate_app.core.batching import loop_batcher
-from paygate_app.core.jobs import JobKind
-from tasks.broker import broker
+from paygate_app.core.jobs import PAYMENTS_TASK, JobKind
+from paygate_app.core.queue import broker
+from paygate_app.core.webhooks.delivery import deliver_webhook as deliver
 from tasks.sweeper import in_flight, mark_task_started
 
 log = logging.getLogger("paygate.tasks")
-PAYMENTS_TASK = "process_payments"
 
 
 @broker.task(task_name=JobKind.PROCESS_PAYMENT.value)
@@ -56,37 +54,8 @@ async def process_refund(refund_id: str, webhooks: list[str] | None = None) -> N
 
 @broker.task(task_name=JobKind.DELIVER_WEBHOOK.value)
 async def deliver_webhook(log_id: str) -> None:
-    from paygate_app.core.webhooks.delivery import deliver_webhook as deliver
-
     mark_task_started([log_id])
     try:
         await deliver(log_id)
     finally:
         in_flight.discard(log_id)
-
-
-TASKS = {
-    JobKind.PROCESS_PAYMENT: process_payment,
-    JobKind.PROCESS_REFUND: process_refund,
-    JobKind.DELIVER_WEBHOOK: deliver_webhook,
-}
-
-
-async def _kiq_payments(items: list[list]) -> list[None]:
-    if len(items) == 1:
-        await process_payment.kiq(*items[0])
-    else:
-        await process_payments.kiq(items)
-    return [None] * len(items)
-
-
-async def ring_taskiq(
-    kind: JobKind, job_id: str, webhooks: Sequence[str] = (), held_until: datetime | None = None
-) -> None:
-    if kind is JobKind.PROCESS_PAYMENT:
-        item = [job_id, list(webhooks), held_until.isoformat() if held_until else None]
-        await loop_batcher("payment-rings", _kiq_payments).submit(item)
-    elif webhooks:
-        await TASKS[kind].kiq(job_id, list(webhooks))
-    else:
-        await TASKS[kind].kiq(job_id)

@@ -13,9 +13,9 @@ from taskiq import TaskiqState
 from paygate_app.core import heartbeat
 from paygate_app.core.db import close_db, get_db
 from paygate_app.core.gc_tuning import tune_gc
-from paygate_app.core.jobs import set_ringer
 from paygate_app.core.settings import settings
 from paygate_app.core.supervision import die_with_parent
+from paygate_app.core.webhooks.sender import close_http_client
 from tasks.sweeper import run_sweeper
 
 HEARTBEAT_SECONDS = 2.0
@@ -45,12 +45,9 @@ def die_with_supervisor() -> None:
 
 
 async def start_worker_runtime(state: TaskiqState) -> None:
-    from tasks.jobs import ring_taskiq
-
     die_with_supervisor()
     settings.check_production()  # the same refusals as the app: a worker never runs unsafe settings
     await get_db()
-    set_ringer(ring_taskiq)
     name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     stop = asyncio.Event()
     state.paygate_worker = name
@@ -72,7 +69,5 @@ async def stop_worker_runtime(state: TaskiqState) -> None:
         await heartbeat.forget(state.paygate_worker)
     except Exception:
         pass
-    from paygate_app.core.webhooks.delivery import close_http_client
-
     await close_http_client()
     await close_db()

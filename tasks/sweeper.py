@@ -12,6 +12,7 @@ import time
 from paygate_app.core import idempotency, processing
 from paygate_app.core.observability import observe_sweep
 from paygate_app.core.settings import settings
+from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
 
 log = logging.getLogger("paygate.sweeper")
 last_sweep_at: float = 0.0
@@ -62,8 +63,6 @@ async def _run_bounded(coros: list, limit: int) -> None:
 async def sweep_once() -> int:
     """One pass over payments, refunds and webhook deliveries that are due; returns jobs run."""
     global last_sweep_at, last_pass_full
-    from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
-
     started = time.perf_counter()
     busy = queue_is_active()
     slack = {"slack_seconds": BUSY_SLACK} if busy else {}

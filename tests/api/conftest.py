@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from taskiq import TaskiqState
 
 from api.app import build_api
 from paygate_app.core.db import close_db, get_db
-from paygate_app.core.jobs import set_ringer
 from paygate_app.core.merchants import TEST_MERCHANT, seed_test_merchant
 from paygate_app.core.settings import settings
 from tests.support.databases import create_pg_database, drop_pg_database, migrate, wipe
@@ -36,8 +34,7 @@ def use_database(url: str) -> None:
 @pytest.fixture(params=["sqlite", "postgres"])
 async def backend(request, database_urls, monkeypatch) -> AsyncIterator[str]:
     """Point the core at one database, empty it, seed the test merchant, run the in-process worker."""
-    from tasks.jobs import ring_taskiq
-    from tasks.runtime import start_worker_runtime, stop_worker_runtime
+    from tasks.broker import broker
 
     monkeypatch.setattr(settings, "test_processing_delay", 300)
     monkeypatch.setattr(settings, "test_payment_success", True)
@@ -47,12 +44,9 @@ async def backend(request, database_urls, monkeypatch) -> AsyncIterator[str]:
     use_database(database_urls[request.param])
     await wipe(await get_db())
     await seed_test_merchant()
-    set_ringer(ring_taskiq)
-    state = TaskiqState()
-    await start_worker_runtime(state)
+    await broker.startup()  # as the app's lifespan: the in-process worker, and rings heard
     yield request.param
-    await stop_worker_runtime(state)
-    set_ringer(None)
+    await broker.shutdown()
     await close_db()
 
 

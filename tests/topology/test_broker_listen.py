@@ -1,4 +1,4 @@
-"""The stream broker's listener (tasks/broker.py) against the real Redis: it still reclaims what a
+"""The stream broker's listener (core/queue.py) against the real Redis: it still reclaims what a
 dead consumer left unacknowledged, and looks for such messages on a timer, not after every read."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from tasks import broker as broker_module
+from paygate_app.core import queue as broker_module
 
 pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
 REDIS_URL = "redis://127.0.0.1:6379/12"

@@ -1,4 +1,6 @@
-"""PostgreSQL claims and records deliveries in sets (core/webhooks/pg_batch.py): same effects."""
+"""Claims and records of one moment run as one set (core/webhooks/store.py): same effects as one by one.
+
+On PostgreSQL a set is one statement over arrays; SQLite runs the same steps per item in one transaction."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import pytest
 from webhook_support import MerchantInfo, Receiver, make_events
 
 from paygate_app.core.db import Database, utcnow
-from paygate_app.core.webhooks import pg_batch
+from paygate_app.core.webhooks import store
 from paygate_app.core.webhooks.delivery import SendResult, claim, deliver_webhook, record
 
 pytestmark = pytest.mark.asyncio
@@ -17,9 +19,7 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def pg(db: Database) -> Database:
-    if db.dialect != "postgresql":
-        pytest.skip("the set-based phases are PostgreSQL's; SQLite runs one statement per delivery")
-    return db
+    return db  # both backends: the same functions, a set statement on PostgreSQL, steps per item on SQLite
 
 
 async def test_claims_of_one_moment_lease_each_log_once(pg: Database, merchant: MerchantInfo) -> None:
@@ -69,11 +69,11 @@ async def test_a_second_attempt_is_numbered_after_the_first(pg: Database, mercha
         assert sorted(a["attempt"] for a in attempts) == list(range(1, expected + 1))
 
 
-async def test_fanout_on_postgresql_never_falls_back(
+async def test_fanout_never_falls_back(
     pg: Database, receiver: Receiver, merchant: MerchantInfo, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = await make_events(pg, merchant.id, count=300)
-    with caplog.at_level(logging.WARNING, logger=pg_batch.log.name):
+    with caplog.at_level(logging.WARNING, logger=store.log.name):
         results = await asyncio.gather(*(deliver_webhook(i) for i in ids))
     assert results == ["success"] * 300 and receiver.count == 300
     assert not [r for r in caplog.records if "batch" in r.getMessage()]

@@ -19,7 +19,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from paygate_app.core.db import get_db, utcnow
@@ -27,7 +26,7 @@ from paygate_app.core.errors import BadRequest, NotFound
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.observability import observe_webhook_attempt, webhook_outcome
 from paygate_app.core.settings import settings
-from paygate_app.core.webhooks import pg_batch
+from paygate_app.core.webhooks import store
 from paygate_app.core.webhooks.config import (
     get_config,
     regenerate_webhook_secret,
@@ -44,6 +43,7 @@ from paygate_app.core.webhooks.sender import (
     send,
 )
 from paygate_app.core.webhooks.signing import sign
+from paygate_app.core.webhooks.store import Attempt, Claimed
 
 log = logging.getLogger("paygate.webhooks")
 HELD_MARGIN_SECONDS = 5.0  # a held log is sent only with a send's timeout plus this left of its claim
@@ -63,63 +63,12 @@ def claim_seconds() -> float:
     return max(30.0, settings.webhook_timeout * 2 + 10)
 
 
-@dataclass(frozen=True)
-class Claimed:
-    id: str
-    merchant_id: str
-    url: str
-    payload: str
-    attempts: int
-    claimed_until: datetime
-    webhook_secret: str | None = None  # the merchant's secret at claim time (read in the same statement)
-
-    @classmethod
-    def from_row(cls, row: dict, claimed_until: datetime) -> Claimed:
-        """From a claim's RETURNING row (id, merchant_id, url, payload, attempts, webhook_secret)."""
-        return cls(
-            id=row["id"],
-            merchant_id=row["merchant_id"],
-            url=row["url"],
-            payload=row["payload"],
-            attempts=int(row["attempts"]),
-            claimed_until=claimed_until,
-            webhook_secret=row["webhook_secret"],
-        )
-
-
 # --- phases ---------------------------------------------------------------------------
 
 
 async def claim(log_id: str) -> Claimed | None:
     """Lease a due pending log for one attempt; None if it is not due, done or taken."""
-    db = await get_db()
-    if db.dialect == "postgresql":
-        return await pg_batch.claim(log_id, claim_seconds())
-    return await claim_one(log_id)
-
-
-async def claim_one(log_id: str) -> Claimed | None:
-    """`claim` of one log in its own statement."""
-    db = await get_db()
-    now = utcnow()
-    until = now + timedelta(seconds=claim_seconds())
-    # Batched with the other claims and records of this event-loop turn: one commit for all.
-    [rows] = await db.script_batched(
-        [
-            (
-                """UPDATE webhook_logs SET claimed_until = :until
-                   WHERE id = :id AND status = 'pending' AND next_retry_at <= :now
-                     AND (claimed_until IS NULL OR claimed_until < :now)
-                   RETURNING id, merchant_id, url, payload, attempts,
-                     (SELECT m.webhook_secret FROM merchants m WHERE m.id = webhook_logs.merchant_id)
-                       AS webhook_secret""",
-                {"id": log_id, "now": now, "until": until},
-            )
-        ]
-    )
-    if not rows:
-        return None
-    return Claimed.from_row(rows[0], until)
+    return await store.claim(log_id, claim_seconds())
 
 
 def _next_state(attempts_done: int, result: SendResult, end: datetime) -> tuple[str, datetime | None]:
@@ -132,63 +81,9 @@ def _next_state(attempts_done: int, result: SendResult, end: datetime) -> tuple[
 
 async def record(job: Claimed, result: SendResult, *, started_at: datetime) -> str:
     """Append the attempt and move the log on, in one transaction; returns the log status."""
-    db = await get_db()
-    if db.dialect == "postgresql":
-        end = utcnow()
-        return await pg_batch.record((job, result, started_at, end, *_next_state(job.attempts + 1, result, end)))
-    return await record_one(job, result, started_at=started_at)
-
-
-async def record_one(job: Claimed, result: SendResult, *, started_at: datetime) -> str:
-    """`record` of one attempt in its own transaction.
-
-    One round trip: lock the log, append the attempt numbered after the last one (read after
-    the lock), move the log if our claim still holds; batched with the other claims and records
-    of this event-loop turn (one commit for all; on a failure each runs again alone).
-    """
     end = utcnow()
-    attempts_done = job.attempts + 1
-    status, next_retry_at = _next_state(attempts_done, result, end)
-    db = await get_db()
-    current, _, moved = await db.script_batched(
-        [
-            ("SELECT status, claimed_until FROM webhook_logs WHERE id = :id" + db.for_update, {"id": job.id}),
-            (
-                """INSERT INTO webhook_attempts (log_id, attempt, response_code, error,
-                       response_body, duration_ms, created_at)
-                   SELECT :id, COALESCE(MAX(attempt), 0) + 1, :code, :error, :body, :ms, :at
-                   FROM webhook_attempts WHERE log_id = :id""",
-                {
-                    "id": job.id,
-                    "code": result.response_code,
-                    "error": result.error,
-                    "body": result.response_body,
-                    "ms": result.duration_ms,
-                    "at": started_at,
-                },
-            ),
-            # Fenced by our claim: a manual retry in the meantime owns the log now.
-            (
-                """UPDATE webhook_logs SET status = :status, attempts = :attempts,
-                       last_attempt_at = :started, response_code = :code,
-                       next_retry_at = :next, claimed_until = NULL, updated_at = :end
-                   WHERE id = :id AND claimed_until = :claim RETURNING id""",
-                {
-                    "status": status,
-                    "attempts": attempts_done,
-                    "started": started_at,
-                    "code": result.response_code,
-                    "next": next_retry_at,
-                    "end": end,
-                    "id": job.id,
-                    "claim": job.claimed_until,
-                },
-            ),
-        ]
-    )
-    if not moved:
-        return current[0]["status"] if current else status
-    return status
+    status, next_retry_at = _next_state(job.attempts + 1, result, end)
+    return await store.record(Attempt(job, result, started_at, end, status, next_retry_at))
 
 
 async def deliver_webhook(log_id: str) -> str | None:
@@ -284,7 +179,7 @@ async def deliver_written(log_ids: Sequence[str], held_until: datetime) -> None:
     if (held_until - utcnow()).total_seconds() < settings.webhook_timeout + HELD_MARGIN_SECONDS:
         await deliver_now(log_ids)
         return
-    await deliver_held(await pg_batch.read_held(list(log_ids), held_until))
+    await deliver_held(await store.read_held(list(log_ids), held_until))
 
 
 async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[str]:
