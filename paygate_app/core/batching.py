@@ -10,7 +10,8 @@ batches of ~5-13 items, one made them about twice as large, and the CPU per paym
 fifth (one round trip of ~1 ms is the most a new item waits for).
 
 `flush(items)` returns one result per item, in order, or raises; a raise fails every caller of
-that batch (flush functions that can recover item by item should do so themselves).
+that batch (flush functions that can recover item by item should do so themselves, and may
+return an exception as an item's result: that caller alone gets it raised).
 """
 
 from __future__ import annotations
@@ -69,7 +70,11 @@ class GroupBatcher(Generic[Item, Result]):
                 raise
         else:
             for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
                     future.set_result(result)
         finally:
             self._in_flight -= 1

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from paygate_app.core.batching import loop_batcher
 from paygate_app.core.errors import ServiceUnavailable
 from paygate_app.core.settings import settings
 
@@ -24,8 +25,12 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class Executor(Protocol):
+    dialect: str
+
     async def fetch_one(self, sql: str, params: dict[str, Any] | None = None) -> Row | None: ...
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]: ...
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
+    ) -> list[Row]: ...
     async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int: ...
 
 
@@ -41,6 +46,8 @@ def _to_pg(sql: str) -> str:
 
 
 class PgExecutor:
+    dialect = "postgresql"
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
@@ -64,6 +71,7 @@ _pg_cache: dict[tuple[str, bool], str] = {}
 
 _script_cache: dict[tuple[str, ...], str] = {}
 BATCH_MAX_SCRIPTS = 32
+SCRIPTS_IN_FLIGHT = 1000  # a new batch every loop turn, however many are running
 
 
 def _pg_script(statements: list[Statement], prefix: str = "") -> tuple[str, dict[str, Any]]:
@@ -104,9 +112,6 @@ class PostgresDatabase:
             open=False,
             timeout=timeout,  # seconds a request waits for a connection, then 503 SERVICE_UNAVAILABLE
         )
-        self._batch: list[tuple[list[Statement], asyncio.Future]] = []
-        self._batch_loop: asyncio.AbstractEventLoop | None = None
-        self._batch_tasks: set[asyncio.Task] = set()
 
     async def open(self) -> None:
         await self._pool.open(wait=False)
@@ -141,12 +146,21 @@ class PostgresDatabase:
         return await self._run("execute", sql, params)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Executor]:
+    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[Executor]:
+        """One transaction on one connection. `pipeline`: statements are sent without waiting
+        for each other (psycopg's pipeline mode); BEGIN goes with the first statement and COMMIT
+        with the last, so a transaction whose reads are fetched once costs two round trips.
+        Only `fetch_*` results are waited for (an `execute`'s row count is not known there)."""
         import psycopg
 
         try:
-            async with self._pool.connection() as conn, conn.transaction():
-                yield PgExecutor(conn)
+            async with self._pool.connection() as conn:
+                if pipeline:
+                    async with conn.pipeline(), conn.transaction():
+                        yield PgExecutor(conn)
+                else:
+                    async with conn.transaction():
+                        yield PgExecutor(conn)
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Database unavailable") from exc
 
@@ -184,35 +198,21 @@ class PostgresDatabase:
             raise
 
     async def script_batched(self, statements: list[Statement]) -> list[list[Row]]:
-        """As script(), but the scripts submitted in the same event-loop turn run together.
+        """As script(), but the scripts submitted in the same event-loop turn run together
+        (core/batching.py, a new batch every turn as before: up to BATCH_MAX_SCRIPTS scripts
+        in one query, one round trip and one commit for all of them). If that combined
+        transaction fails (a deadlock with another batch, a conflict in one script), nothing of
+        it was written and each script runs again on its own, so every caller gets what
+        script() would have given it."""
+        batcher = loop_batcher(
+            f"db-scripts-{id(self)}", self._run_scripts, max_batch=BATCH_MAX_SCRIPTS, max_in_flight=SCRIPTS_IN_FLIGHT
+        )
+        return await batcher.submit(statements)
 
-        Up to BATCH_MAX_SCRIPTS scripts go as one query: one round trip and one commit for all
-        of them. If that combined transaction fails (a deadlock with another batch, a conflict
-        in one script), nothing of it was written and each script runs again on its own, so
-        every caller gets what script() would have given it.
-        """
-        loop = asyncio.get_running_loop()
-        if self._batch_loop is not loop:
-            if self._batch:  # another event loop's turn is pending (tests): no batching across loops
-                return await self.script(statements)
-            self._batch_loop = loop
-        future: asyncio.Future = loop.create_future()
-        self._batch.append((statements, future))
-        if len(self._batch) == 1:
-            loop.call_soon(self._start_batches)
-        return await future
-
-    def _start_batches(self) -> None:
-        items, self._batch = self._batch, []
-        for i in range(0, len(items), BATCH_MAX_SCRIPTS):
-            task = asyncio.ensure_future(self._run_batch(items[i : i + BATCH_MAX_SCRIPTS]))
-            self._batch_tasks.add(task)
-            task.add_done_callback(self._batch_tasks.discard)
-
-    async def _run_batch(self, items: list[tuple[list[Statement], asyncio.Future]]) -> None:
+    async def _run_scripts(self, items: list[list[Statement]]) -> list[list[list[Row]] | BaseException]:
         if len(items) > 1:
             texts, params = [], {}
-            for j, (statements, _) in enumerate(items):
+            for j, statements in enumerate(items):
                 text, p = _pg_script(statements, prefix=f"b{j}")
                 texts.append(text)
                 params.update(p)
@@ -221,21 +221,19 @@ class PostgresDatabase:
             except Exception:
                 pass  # run each on its own below
             else:
+                out: list[list[list[Row]] | BaseException] = []
                 at = 0
-                for statements, future in items:
-                    if not future.done():
-                        future.set_result(results[at : at + len(statements)])
+                for statements in items:
+                    out.append(results[at : at + len(statements)])
                     at += len(statements)
-                return
-        for statements, future in items:
+                return out
+        singles: list[list[list[Row]] | BaseException] = []
+        for statements in items:
             try:
-                result = await self.script(statements)
+                singles.append(await self.script(statements))
             except Exception as exc:
-                if not future.done():
-                    future.set_exception(exc)
-            else:
-                if not future.done():
-                    future.set_result(result)
+                singles.append(exc)  # this caller's own failure (core/batching.py raises it there)
+        return singles
 
 
 def _adapt_datetime(value: datetime) -> str:
@@ -259,6 +257,8 @@ sqlite3.register_converter("BOOLEAN", lambda raw: raw not in (b"0", b""))
 
 
 class SqliteExecutor:
+    dialect = "sqlite"
+
     def __init__(self, conn: Any) -> None:
         self._conn = conn
 
@@ -267,7 +267,9 @@ class SqliteExecutor:
             row = await cur.fetchone()
         return dict(row) if row is not None else None
 
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
+    ) -> list[Row]:
         async with self._conn.execute(sql, params or {}) as cur:
             rows = await cur.fetchall()
         return [dict(r) for r in rows]
@@ -309,7 +311,9 @@ class SqliteDatabase:
         async with self._lock:
             return await SqliteExecutor(self._conn).fetch_one(sql, params)
 
-    async def fetch_all(self, sql: str, params: dict[str, Any] | None = None) -> list[Row]:
+    async def fetch_all(
+        self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
+    ) -> list[Row]:
         async with self._lock:
             return await SqliteExecutor(self._conn).fetch_all(sql, params)
 
@@ -318,7 +322,7 @@ class SqliteDatabase:
             return await SqliteExecutor(self._conn).execute(sql, params)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Executor]:
+    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[Executor]:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -1,74 +1,35 @@
-"""Payments: pending → success | failed, then capture. The transition table is the law.
+"""Payments: validate and create (core/payment_create.py), read, list, capture.
 
-pending ──(bank ok, order still unpaid)──► success ──capture──► success+captured
-   └──────(bank declined / order paid)──► failed
+The states and their transitions are in core/payment_rows.py; settling is core/processing.py.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
-from paygate_app.core import payments_pg
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, RateLimited, Reason, UnexpectedState
-from paygate_app.core.ids import new_payment_id, new_uuid
+from paygate_app.core.ids import new_payment_id
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.methods import mask_vpa, validate_card, validate_vpa
 from paygate_app.core.observability import observe_payment
 from paygate_app.core.orders import OrderStatus
 from paygate_app.core.pagination import Page
-from paygate_app.core.payments_pg import COLUMNS
+from paygate_app.core.payment_create import NewPayment, create, successful_payment_id
+from paygate_app.core.payment_rows import (
+    COLUMNS,
+    TRANSITIONS,
+    PaymentMethod,
+    PaymentStatus,
+    payment_public,
+    refund_status,
+)
 from paygate_app.core.processor import payment_delay_ms, vpa_test_input
-from paygate_app.core.serialize import pick
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import claim_seconds
-from paygate_app.core.webhooks.events import EventType, build_body, record_events
 
-
-class PaymentStatus(StrEnum):
-    PENDING = "pending"
-    SUCCESS = "success"
-    FAILED = "failed"
-
-
-class PaymentMethod(StrEnum):
-    UPI = "upi"
-    CARD = "card"
-
-
-TRANSITIONS: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
-    PaymentStatus.PENDING: (PaymentStatus.SUCCESS, PaymentStatus.FAILED),
-    PaymentStatus.SUCCESS: (),
-    PaymentStatus.FAILED: (),
-}
-
-BASE_FIELDS = ("id", "order_id", "amount", "currency", "method")
-TAIL_FIELDS = ("status", "captured", "created_at")
-DETAIL_FIELDS = ("error_code", "error_description", "updated_at", "amount_refunded")
-
-
-def refund_status(row: dict) -> str | None:
-    if not row.get("amount_refunded"):
-        return None
-    return "full" if row["amount_refunded"] >= row["amount"] else "partial"
-
-
-def payment_public(row: dict, *, detail: bool = True) -> dict:
-    """The API shape: method-specific fields, never card number, CVV or expiry."""
-    out = pick(row, BASE_FIELDS)
-    if row["method"] == PaymentMethod.UPI:
-        out["vpa"] = row["vpa"]
-    else:
-        out["card_network"] = row["card_network"]
-        out["card_last4"] = row["card_last4"]
-    out.update(pick(row, TAIL_FIELDS))
-    out["captured"] = bool(row["captured"])
-    if detail:
-        out.update(pick(row, DETAIL_FIELDS))
-        out["refund_status"] = refund_status(row)
-    return out
+__all__ = ["COLUMNS", "TRANSITIONS", "PaymentMethod", "PaymentStatus", "payment_public", "refund_status"]
 
 
 def order_already_paid(payment_id: str | None) -> BadRequest:
@@ -118,41 +79,15 @@ def _check_method(body: dict[str, Any]) -> dict[str, Any]:
 
 async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
     """Validate, then in one transaction: check the order, insert the payment, write its events."""
-    row = await _insert_payment(merchant_id, body)
-    observe_payment(PaymentStatus.PENDING)
-    return row
-
-
-async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
-    """The work of `create_payment`.
-
-    One round trip on PostgreSQL: the create runs with the others of the moment
-    (core/payments_pg.py): lock the order, insert the payment only if the order is still the
-    merchant's and unpaid, and write the `payment.created` / `payment.pending` outbox rows with
-    the bodies built here (the statement fills in the order's amount and currency).
-    """
     order_id = body.get("order_id")
     if not isinstance(order_id, str) or not order_id:
         raise BadRequest("order_id is required")
     checked = _check_method(body)
-    delay_ms = payment_delay_ms(checked.pop("test"))  # a `pending` test input holds it longer
+    delay_ms = payment_delay_ms(checked["test"])  # a `pending` test input holds it longer
     now = utcnow()
-    db = await get_db()
-    if db.dialect != "postgresql":
-        return await _create_payment_tx(db, merchant_id, order_id, checked, now, delay_ms)
-    payment_id = new_payment_id()
-    due = now + timedelta(milliseconds=delay_ms)
-    expected = {
-        "id": payment_id, "order_id": order_id, "merchant_id": merchant_id, "amount": payments_pg.AMOUNT_MARK,
-        "amount_refunded": 0, "currency": payments_pg.CURRENCY_MARK, "method": checked["method"],
-        "status": "pending", "captured": False, "force_fail": checked["ff"], "vpa": checked["vpa"],
-        "card_network": checked["net"], "card_last4": checked["l4"], "error_code": None, "error_description": None,
-        "process_after": due, "created_at": now, "updated_at": now,
-    }  # fmt: skip
-    public = payment_public(expected)
-    created = await payments_pg.create(
-        payments_pg.NewPayment(
-            payment_id=payment_id,
+    created = await create(
+        NewPayment(
+            payment_id=new_payment_id(),
             order_id=order_id,
             merchant_id=merchant_id,
             method=checked["method"],
@@ -160,12 +95,8 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
             vpa=checked["vpa"],
             card_network=checked["net"],
             card_last4=checked["l4"],
-            due=due,
+            due=now + timedelta(milliseconds=delay_ms),
             at=now,
-            created_log_id=new_uuid(),
-            created_body=build_body(EventType.PAYMENT_CREATED, {"payment": public}),
-            pending_log_id=new_uuid(),
-            pending_body=build_body(EventType.PAYMENT_PENDING, {"payment": public}),
             held_until=now + timedelta(seconds=claim_seconds()),
         )
     )
@@ -173,56 +104,11 @@ async def _insert_payment(merchant_id: str, body: dict[str, Any]) -> dict:
         if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")
         if created.locked_status != OrderStatus.CREATED:
-            raise order_already_paid(await payments_pg.successful_payment_id(order_id))
+            raise order_already_paid(await successful_payment_id(order_id))
         raise too_many_attempts()
-    await ring(JobKind.PROCESS_PAYMENT, payment_id, webhooks=created.log_ids, held_until=created.held_until)
+    await ring(JobKind.PROCESS_PAYMENT, created.row["id"], webhooks=created.log_ids, held_until=created.held_until)
+    observe_payment(PaymentStatus.PENDING)
     return created.row
-
-
-async def _create_payment_tx(db, merchant_id: str, order_id: str, checked: dict[str, Any], now, delay_ms: int) -> dict:
-    """The same as a transaction of single statements (SQLite: one in-process writer, where a
-    statement costs no round trip but each extra one holds the single connection longer)."""
-    async with db.transaction() as tx:
-        order = await tx.fetch_one(
-            "SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = :id"
-            + db.for_update,
-            {"id": order_id},
-        )
-        if order is None or order["merchant_id"] != merchant_id:
-            raise NotFound("Order not found")
-        if order["status"] != OrderStatus.CREATED:
-            raise order_already_paid(await payments_pg.successful_payment_id(order_id, tx))
-        if order["payment_attempts"] >= settings.max_payment_attempts_per_order:
-            raise too_many_attempts()
-        await tx.execute("UPDATE orders SET payment_attempts = payment_attempts + 1 WHERE id = :id", {"id": order_id})
-        row = await tx.fetch_one(
-            f"""INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method,
-                   status, captured, force_fail, vpa, card_network, card_last4, process_after,
-                   created_at, updated_at)
-               VALUES (:id, :oid, :m, :amount, 0, :cur, :method, 'pending', FALSE, :ff, :vpa, :net, :l4,
-                   :due, :now, :now)
-               RETURNING {COLUMNS}""",
-            {
-                "id": new_payment_id(),
-                "oid": order_id,
-                "m": merchant_id,
-                "amount": order["amount"],
-                "cur": order["currency"],
-                "due": now + timedelta(milliseconds=delay_ms),
-                "now": now,
-                **checked,
-            },
-        )
-        assert row is not None
-        public = payment_public(row)
-        log_ids = await record_events(
-            tx,
-            merchant_id=merchant_id,
-            events=[(EventType.PAYMENT_CREATED, {"payment": public}), (EventType.PAYMENT_PENDING, {"payment": public})],
-            payment_id=row["id"],
-        )
-    await ring(JobKind.PROCESS_PAYMENT, row["id"], webhooks=log_ids)
-    return row
 
 
 async def get_payment(payment_id: str, *, merchant_id: str | None = None) -> dict:

@@ -12,16 +12,15 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from paygate_app.core import settle_pg
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import get_db, utcnow
-from paygate_app.core.ids import new_uuid
 from paygate_app.core.observability import log_context, observe_payment
-from paygate_app.core.payments import COLUMNS, payment_public
+from paygate_app.core.payment_rows import COLUMNS, PaymentStatus
+from paygate_app.core.payment_settle import Settlement, settle
 from paygate_app.core.processor import decide_payment
 from paygate_app.core.refunds import REFUND_COLUMNS, refund_public
 from paygate_app.core.webhooks.delivery import claim_seconds, deliver_held, deliver_now, deliver_written
-from paygate_app.core.webhooks.events import EventType, build_body, record_events
+from paygate_app.core.webhooks.events import EventType, record_events
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -62,76 +61,24 @@ async def run_refund(refund_id: str, webhooks: Sequence[str] = ()) -> str | None
 
 
 async def process_payment(payment_id: str) -> str | None:
-    """Settle a pending payment with the bank's outcome; returns the new status, None if not ours."""
-    db = await get_db()
+    """Settle a pending payment with the bank's outcome; returns the new status, None if not ours.
+
+    Two steps: read the pending row (and wait until it is due), then settle it
+    (core/payment_settle.py, one transaction); each with the others of the moment.
+    """
     with log_context(payment_id=payment_id):
-        if db.dialect == "postgresql":
-            status = await _process_payment_pg(db, payment_id)
-        else:
-            status = await _process_payment_tx(db, payment_id)
+        status = await _settle_when_due(payment_id)
     if status is not None:
         observe_payment(status)  # only the one call that made the transition counts it
-    return status
-
-
-async def _process_payment_tx(db, payment_id: str) -> str | None:
-    """The transition as a transaction of single statements (SQLite, one writer at a time)."""
-    if not await _wait_until_due("payments", payment_id):
-        return None
-    log_ids: list[str] = []
-    async with db.transaction() as tx:
-        row = await tx.fetch_one(
-            f"SELECT {COLUMNS} FROM payments WHERE id = :id AND status = 'pending'" + db.for_update, {"id": payment_id}
-        )
-        if row is None:
-            return None
-        outcome = decide_payment(
-            method=row["method"],
-            always_fails=bool(row["force_fail"]),
-            vpa=row["vpa"],
-            card_network=row["card_network"],
-            card_last4=row["card_last4"],
-        )
-        now = utcnow()
-        if outcome.success:
-            paid = await tx.execute(
-                "UPDATE orders SET status = 'paid', updated_at = :now WHERE id = :oid AND status = 'created'",
-                {"oid": row["order_id"], "now": now},
-            )
-            if paid == 0:
-                outcome = type(outcome)(False, *ORDER_ALREADY_PAID)
-        status = "success" if outcome.success else "failed"
-        updated = await tx.fetch_one(
-            f"""UPDATE payments SET status = :status, error_code = :code, error_description = :desc,
-                   updated_at = :now WHERE id = :id AND status = 'pending' RETURNING {COLUMNS}""",
-            {
-                "status": status,
-                "code": outcome.error_code,
-                "desc": outcome.error_description,
-                "now": now,
-                "id": payment_id,
-            },
-        )
-        assert updated is not None
-        event = EventType.PAYMENT_SUCCESS if outcome.success else EventType.PAYMENT_FAILED
-        log_ids = await record_events(
-            tx,
-            merchant_id=row["merchant_id"],
-            events=[(event, {"payment": payment_public(updated)})],
-            payment_id=payment_id,
-        )
-    await deliver_now(log_ids)
     return status
 
 
 ORDER_ALREADY_PAID = ("PAYMENT_FAILED", "Order has already been paid")
 
 
-async def _process_payment_pg(db, payment_id: str) -> str | None:
-    """Two round trips: read the pending row (and wait until due), then settle it (core/settle_pg.py);
-    each in a set with the others of the moment (one read, one statement and commit for all)."""
+async def _settle_when_due(payment_id: str) -> str | None:
     row = await loop_batcher("payment-reads", _read_payments).submit(payment_id)
-    if row is None or row["status"] != "pending":
+    if row is None or row["status"] != PaymentStatus.PENDING:
         return None
     remaining = (row["process_after"] - utcnow()).total_seconds()
     if remaining > 0:
@@ -143,39 +90,36 @@ async def _process_payment_pg(db, payment_id: str) -> str | None:
         card_network=row["card_network"],
         card_last4=row["card_last4"],
     )
+    # The failure recorded if the payment ends failed: the bank's, or "order already paid" when
+    # the bank said yes but another payment paid the order first.
     code, desc = ORDER_ALREADY_PAID if outcome.success else (outcome.error_code, outcome.error_description)
     now = utcnow()
-    ok_row = {**row, "status": "success", "error_code": None, "error_description": None, "updated_at": now}
-    failed_row = {**row, "status": "failed", "error_code": code, "error_description": desc, "updated_at": now}
-    updated = await settle_pg.settle(
-        settle_pg.Settlement(
+    settled = await settle(
+        Settlement(
             payment_id=payment_id,
             order_id=row["order_id"],
             approved=outcome.success,
             error_code=code,
             error_description=desc,
             at=now,
-            log_id=new_uuid(),
-            body_ok=build_body(EventType.PAYMENT_SUCCESS, {"payment": payment_public(ok_row)})
-            if outcome.success
-            else None,
-            body_failed=build_body(EventType.PAYMENT_FAILED, {"payment": payment_public(failed_row)}),
             held_until=now + timedelta(seconds=claim_seconds()),
         )
     )
-    if updated is None:
+    if settled is None:
         return None
-    held = settle_pg.held_delivery(updated)
-    if held is not None:
-        await deliver_held([held])
-    return updated["status"]
+    if settled.held is not None:
+        await deliver_held([settled.held])
+    return settled.row["status"]
 
 
 async def _read_payments(ids: list[str]) -> list[dict | None]:
     db = await get_db()
-    rows = await db.fetch_all(
-        f"SELECT {COLUMNS} FROM payments WHERE id = ANY(:ids::varchar[])", {"ids": list(set(ids))}, binary_params=True
-    )
+    if db.dialect == "postgresql":
+        query = f"SELECT {COLUMNS} FROM payments WHERE id = ANY(:ids::varchar[])"
+        rows = await db.fetch_all(query, {"ids": list(set(ids))}, binary_params=True)
+    else:
+        query = f"SELECT {COLUMNS} FROM payments WHERE id = :id"
+        rows = [r for i in set(ids) if (r := await db.fetch_one(query, {"id": i}))]
     by_id = {r["id"]: r for r in rows}
     return [by_id.get(i) for i in ids]
 

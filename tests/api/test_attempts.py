@@ -14,9 +14,9 @@ import logging
 import httpx
 import pytest
 
-from paygate_app.core import payments_pg
+from paygate_app.core import payment_create
 from paygate_app.core.db import get_db, utcnow
-from paygate_app.core.ids import new_payment_id, new_uuid
+from paygate_app.core.ids import new_payment_id
 from paygate_app.core.settings import settings
 from tests.api.helpers import make_order, paid_payment
 
@@ -44,12 +44,15 @@ def assert_too_many_attempts(r: httpx.Response) -> None:
 
 @pytest.fixture
 def single_path(monkeypatch) -> None:
-    """PostgreSQL: make every set statement fail so each create takes the one-payment script."""
+    """Make every set of more than one fail, so each create runs again as a set of one."""
+    real = payment_create.create_set
 
     async def refuse(items):
-        raise RuntimeError("set statement refused (test)")
+        if len(items) > 1:
+            raise RuntimeError("set statement refused (test)")
+        return await real(items)
 
-    monkeypatch.setattr(payments_pg, "_create_set", refuse)
+    monkeypatch.setattr(payment_create, "create_set", refuse)
 
 
 async def test_anonymous_spam_on_one_order_stops_at_the_cap(client: httpx.AsyncClient):
@@ -160,9 +163,9 @@ async def test_errors_without_a_reason_keep_their_shape(client: httpx.AsyncClien
     assert r.content == b'{"error":{"code":"INVALID_VPA","description":"Invalid VPA format"}}'
 
 
-def new_payment(order_id: str, merchant_id: str) -> payments_pg.NewPayment:
+def new_payment(order_id: str, merchant_id: str) -> payment_create.NewPayment:
     now = utcnow()
-    return payments_pg.NewPayment(
+    return payment_create.NewPayment(
         payment_id=new_payment_id(),
         order_id=order_id,
         merchant_id=merchant_id,
@@ -173,10 +176,6 @@ def new_payment(order_id: str, merchant_id: str) -> payments_pg.NewPayment:
         card_last4=None,
         due=now,
         at=now,
-        created_log_id=new_uuid(),
-        created_body="{}",
-        pending_log_id=new_uuid(),
-        pending_body="{}",
         held_until=now,
     )
 
@@ -187,8 +186,8 @@ async def test_sets_racing_on_other_connections_never_pass_the_cap(client: httpx
         pytest.skip("the set statement is PostgreSQL's")
     order = await make_order(client)
     sets = [[new_payment(order["id"], order["merchant_id"]) for _ in range(6)] for _ in range(3)]
-    results = await asyncio.gather(*(payments_pg._create_set(items) for items in sets))
-    made = [row for rows in results for row in rows if row["id"] is not None]
+    results = await asyncio.gather(*(payment_create.create_set(items) for items in sets))
+    made = [c.row for created in results for c in created if c.row is not None]
     assert len(made) == CAP
     db = await get_db()
     row = await db.fetch_one("SELECT payment_attempts FROM orders WHERE id = :id", {"id": order["id"]})

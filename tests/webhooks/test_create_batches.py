@@ -1,4 +1,4 @@
-"""Payments created together (core/payments_pg.py on PostgreSQL): the same answers as one at a time."""
+"""Payments created together (core/payment_create.py): the same answers as one at a time, on both databases."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import orjson
 import pytest
 from webhook_support import MerchantInfo, make_merchant, spy_on_set_sizes
 
-from paygate_app.core import payments_pg
+from paygate_app.core import payment_create
 from paygate_app.core.db import Database, utcnow
 from paygate_app.core.errors import BadRequest, NotFound
-from paygate_app.core.ids import new_payment_id, new_uuid
+from paygate_app.core.ids import new_payment_id
 from paygate_app.core.orders import create_order
 from paygate_app.core.payments import create_payment
 
@@ -20,8 +20,8 @@ pytestmark = pytest.mark.asyncio
 
 @pytest.fixture
 def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The sizes of the sets created in one statement (PostgreSQL)."""
-    return spy_on_set_sizes(monkeypatch, payments_pg, "_create_set")
+    """The sizes of the sets created in one transaction (one statement on PostgreSQL)."""
+    return spy_on_set_sizes(monkeypatch, payment_create, "create_set")
 
 
 async def _pay(merchant_id: str, order_id: str) -> dict | Exception:
@@ -54,35 +54,31 @@ async def test_a_moment_of_creates_answers_each_as_alone(
             "SELECT event, payload FROM webhook_logs WHERE payment_id = :p ORDER BY event", {"p": payment["id"]}
         )
         assert [r["event"] for r in logs] == ["payment.created", "payment.pending"]
-        for log in logs:  # the order's amount and currency, filled in by the statement that read the order
+        for log in logs:  # the order's amount and currency, as the row the statement inserted holds them
             sent = orjson.loads(log["payload"])["data"]["payment"]
             assert (sent["id"], sent["amount"], sent["currency"]) == (payment["id"], order["amount"], "INR")
             assert "~" not in log["payload"]
     count = await db.fetch_one("SELECT COUNT(*) AS n FROM payments")
     assert count["n"] == 21  # nothing for the refused ones
-    if db.dialect == "postgresql":
-        assert max(set_sizes) > 1 and not [r for r in caplog.records if "creating one by one" in r.getMessage()]
+    assert max(set_sizes) > 1 and not [r for r in caplog.records if "creating one by one" in r.getMessage()]
 
 
 async def test_a_set_refuses_orders_paid_or_foreign_under_the_lock(db: Database, merchant: MerchantInfo) -> None:
     """What the lock decides (an order paid, or not the merchant's, after the caller read it)."""
-    if db.dialect != "postgresql":
-        pytest.skip("SQLite creates in a transaction of single statements")
     other = await make_merchant(db, webhook_url=None)
     good, paid, theirs = [await create_order(merchant_id=merchant.id, amount=100) for _ in range(3)]
     await db.execute("UPDATE orders SET status = 'paid' WHERE id = :id", {"id": paid["id"]})
     await db.execute("UPDATE orders SET merchant_id = :m WHERE id = :id", {"m": other.id, "id": theirs["id"]})
     now = utcnow()
 
-    def new(order_id: str) -> payments_pg.NewPayment:
-        return payments_pg.NewPayment(
+    def new(order_id: str) -> payment_create.NewPayment:
+        return payment_create.NewPayment(
             payment_id=new_payment_id(), order_id=order_id, merchant_id=merchant.id, method="upi", force_fail=False,
-            vpa="a@ok", card_network=None, card_last4=None, due=now, at=now, created_log_id=new_uuid(),
-            created_body="{}", pending_log_id=new_uuid(), pending_body="{}", held_until=now,
+            vpa="a@ok", card_network=None, card_last4=None, due=now, at=now, held_until=now,
         )  # fmt: skip
 
     items = [new(good["id"]), new(paid["id"]), new(theirs["id"]), new("order_doesnotexist00")]
-    made, was_paid, foreign, missing = await payments_pg._create_many(items)
+    made, was_paid, foreign, missing = await payment_create._create_many(items)
     assert made.row is not None and made.row["id"] == items[0].payment_id and len(made.log_ids) == 2
     assert (was_paid.row, was_paid.locked_merchant_id) == (None, merchant.id)
     assert (foreign.row, foreign.locked_merchant_id, foreign.log_ids) == (None, other.id, [])

@@ -1,4 +1,4 @@
-"""Payments settled together (core/settle_pg.py on PostgreSQL): the same outcomes as one at a time.
+"""Payments settled together (core/payment_settle.py): the same outcomes as one at a time.
 
 Each test settles many payments in one moment through `processing.run_payment`, the job a
 worker runs, and checks what a merchant sees: statuses, orders, and exactly one outcome
@@ -14,7 +14,7 @@ import orjson
 import pytest
 from webhook_support import MerchantInfo, Receiver, spy_on_set_sizes
 
-from paygate_app.core import processing, settle_pg
+from paygate_app.core import payment_settle, processing
 from paygate_app.core.db import Database, utcnow
 from paygate_app.core.methods import ALWAYS_FAIL_VPA
 from paygate_app.core.orders import create_order
@@ -57,8 +57,8 @@ def claimed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def set_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The sizes of the sets settled in one statement (PostgreSQL)."""
-    return spy_on_set_sizes(monkeypatch, settle_pg, "_settle_set")
+    """The sizes of the sets settled in one transaction (one statement on PostgreSQL)."""
+    return spy_on_set_sizes(monkeypatch, payment_settle, "settle_set")
 
 
 async def test_a_moment_of_payments_settles_each_once_with_its_outcome_webhook(
@@ -90,9 +90,9 @@ async def test_a_moment_of_payments_settles_each_once_with_its_outcome_webhook(
         order = await db.fetch_one("SELECT status FROM orders WHERE id = :id", {"id": payment["order_id"]})
         assert order["status"] == ("created" if expected == "failed" else "paid")
         assert await _events(db, payment["id"]) == ["payment.created", "payment.pending", f"payment.{expected}"]
-    if db.dialect == "postgresql":  # settled in sets, none of which fell back to one by one
-        assert max(set_sizes) > 1 and sum(set_sizes) >= 30
-        assert not [r for r in caplog.records if "settling one by one" in r.getMessage()]
+    # settled in sets, none of which fell back to one by one (both databases: the same function)
+    assert max(set_sizes) > 1 and sum(set_sizes) >= 30
+    assert not [r for r in caplog.records if "settling one by one" in r.getMessage()]
     # The jobs delivered the events themselves before they returned.
     bodies = [orjson.loads(b) for b in receiver.bodies]
     assert len(bodies) == 90
@@ -119,8 +119,10 @@ async def test_two_approved_payments_of_one_order_settled_together_one_succeeds(
     assert (loser["error_code"], loser["error_description"]) == ("PAYMENT_FAILED", "Order has already been paid")
     assert (await db.fetch_one("SELECT status FROM orders WHERE id = :id", {"id": order["id"]}))["status"] == "paid"
     assert await _events(db, loser["id"]) == ["payment.created", "payment.pending", "payment.failed"]
-    if db.dialect == "postgresql":
-        assert set_sizes == [2]  # tried as one set, refused by the unique index, then one by one
+    if db.dialect == "postgresql":  # tried as one set, refused by the unique index, then as sets of one
+        assert set_sizes == [2, 1, 1]
+    else:  # SQLite's steps run item by item: the second finds the order paid within the set
+        assert set_sizes == [2]
 
 
 async def test_the_outcome_event_is_delivered_by_the_settling_worker_without_a_claim(

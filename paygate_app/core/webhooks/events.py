@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +28,72 @@ def build_body(event: str, data: dict[str, Any]) -> str:
     return orjson.dumps({"event": event, "timestamp": int(time.time()), "data": data}).decode()
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """One outbox row to write: the event's frozen body and where it goes."""
+
+    id: str
+    merchant_id: str
+    event: str
+    payload: str
+    url: str
+    at: datetime
+    payment_id: str | None = None
+    refund_id: str | None = None
+    claimed_until: datetime | None = None  # written claimed for the job that delivers it next
+
+
+_INSERT_SET = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id,
+       refund_id, next_retry_at, created_at, updated_at, claimed_until)
+   SELECT e.id, e.m, e.event, e.payload, 'pending', 0, e.url, e.pid, e.rid, e.at, e.at, e.at, e.held
+   FROM unnest(:ids::varchar[], :ms::varchar[], :events::varchar[], :payloads::text[], :urls::varchar[],
+               :pids::varchar[], :rids::varchar[], :ats::timestamptz[], :helds::timestamptz[])
+     AS e(id, m, event, payload, url, pid, rid, at, held)"""
+
+_INSERT_ITEM = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id,
+       refund_id, next_retry_at, created_at, updated_at, claimed_until)
+   VALUES (:id, :m, :event, :payload, 'pending', 0, :url, :pid, :rid, :at, :at, :at, :held)"""
+
+
+async def insert_events(tx: Executor, events: list[NewEvent]) -> None:
+    """Write these outbox rows in the caller's transaction (the only INSERT INTO webhook_logs):
+    one statement over arrays on PostgreSQL, one row at a time on SQLite."""
+    if not events:
+        return
+    if tx.dialect == "postgresql":
+        await tx.fetch_all(
+            _INSERT_SET + " RETURNING id",
+            {
+                "ids": [e.id for e in events],
+                "ms": [e.merchant_id for e in events],
+                "events": [e.event for e in events],
+                "payloads": [e.payload for e in events],
+                "urls": [e.url for e in events],
+                "pids": [e.payment_id for e in events],
+                "rids": [e.refund_id for e in events],
+                "ats": [e.at for e in events],
+                "helds": [e.claimed_until for e in events],
+            },
+            binary_params=True,
+        )
+        return
+    for e in events:
+        await tx.execute(
+            _INSERT_ITEM,
+            {
+                "id": e.id,
+                "m": e.merchant_id,
+                "event": e.event,
+                "payload": e.payload,
+                "url": e.url,
+                "pid": e.payment_id,
+                "rid": e.refund_id,
+                "at": e.at,
+                "held": e.claimed_until,
+            },
+        )
+
+
 async def record_events(
     conn: Executor,
     *,
@@ -43,23 +111,9 @@ async def record_events(
     if not url:
         return []
     now = utcnow()
-    ids: list[str] = []
-    for event, data in events:
-        log_id = new_uuid()
-        await conn.execute(
-            """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url,
-                   payment_id, refund_id, next_retry_at, created_at, updated_at)
-               VALUES (:id, :m, :event, :payload, 'pending', 0, :url, :pid, :rid, :now, :now, :now)""",
-            {
-                "id": log_id,
-                "m": merchant_id,
-                "event": event,
-                "payload": build_body(event, data),
-                "url": url,
-                "pid": payment_id,
-                "rid": refund_id,
-                "now": now,
-            },
-        )
-        ids.append(log_id)
-    return ids
+    rows = [
+        NewEvent(new_uuid(), merchant_id, event, build_body(event, data), url, now, payment_id, refund_id)
+        for event, data in events
+    ]
+    await insert_events(conn, rows)
+    return [row.id for row in rows]
