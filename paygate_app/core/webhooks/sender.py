@@ -1,23 +1,44 @@
-"""Sending one webhook attempt: the keep-alive client of this event loop and `send()`.
+"""Sending one webhook attempt: this event loop's aiohttp session and `send()`.
 
 `send()` never raises for anything the receiver or the network does; it returns a
 `SendResult` that delivery.py records as an attempt.
+
+The client is aiohttp (measured against httpx on this workload: bench/README.md, "webhook
+client"), with:
+- a total timeout per attempt (`asyncio.timeout` around the whole exchange, and aiohttp's own
+  `total`): a timed-out attempt's connection is closed, not reused;
+- pool limits (`settings.webhook_concurrency` connections, kept alive for reuse);
+- no redirects, no compression (`Accept-Encoding: identity`), no cookies kept between sends;
+- at most `BODY_LIMIT` bytes of the receiver's answer read (the rest is dropped with the connection);
+- connect-time address vetting outside development: the resolver checks every address a host
+  resolves to when a connection opens and the connection goes to that vetted address, while
+  the Host header and TLS SNI stay the URL's name, so a second DNS answer cannot point a
+  delivery at a private address (an IP literal is vetted before the send, as aiohttp does not
+  resolve it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import socket
+import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from paygate_app.core.errors import BadRequest
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.config import check_public_host, parse_webhook_url, private_hosts_allowed
-from paygate_app.core.webhooks.http_client import WebhookHttpClient
 
 MAX_BODY_CHARS = 2048
 MAX_ERROR_CHARS = 255
 USER_AGENT = "Paygate-Webhooks/1.0"
+BODY_LIMIT = MAX_BODY_CHARS * 4  # bytes of an answer read at most (UTF-8: up to 4 bytes a character)
+KEEPALIVE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -37,9 +58,53 @@ class SendResult:
 
 
 # --- the HTTP client: one keep-alive pool per event loop -------------------------------
-# Our own small client (http_client.py, httptools' parser): measured on this machine, httpx
-# cost 1.4-4.7 ms of CPU per POST, aiohttp ~0.1 ms, this ~0.02 ms; delivery is the workers'
-# hot path (bench/README.md).
+
+Vet = Callable[[str, int], Awaitable[str]]
+
+
+class _VettingResolver(AbstractResolver):
+    """Resolves a host to the one address `vet(host, port)` checked and returned."""
+
+    def __init__(self, vet: Vet) -> None:
+        self._vet = vet
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list:
+        address = await self._vet(host, port)
+        kind = socket.AF_INET6 if ":" in address else socket.AF_INET
+        result: ResolveResult = {
+            "hostname": host, "host": address, "port": port, "family": kind, "proto": 0,
+            "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+        }  # fmt: skip
+        return [result]
+
+    async def close(self) -> None:
+        return None
+
+
+def ssl_context() -> ssl.SSLContext:
+    """The system's trust store (tests that run an HTTPS receiver trust their own CA here)."""
+    return ssl.create_default_context()
+
+
+def make_client() -> aiohttp.ClientSession:
+    concurrency = max(1, settings.webhook_concurrency)
+    vet = None if private_hosts_allowed() else check_public_host
+    connector = aiohttp.TCPConnector(
+        limit=concurrency,
+        limit_per_host=0,
+        keepalive_timeout=KEEPALIVE_SECONDS,
+        ssl=ssl_context(),
+        resolver=_VettingResolver(vet) if vet is not None else None,
+        use_dns_cache=vet is None,  # a vetted host is vetted again for every new connection
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        timeout=aiohttp.ClientTimeout(total=settings.webhook_timeout),
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        trust_env=False,
+    )
 
 
 @dataclass
@@ -49,7 +114,7 @@ class _Sender:
     many events) waits on its own gate and never holds every slot."""
 
     loop: asyncio.AbstractEventLoop
-    client: WebhookHttpClient
+    client: aiohttp.ClientSession
     slots: asyncio.Semaphore
     per_merchant: int
     gates: dict[str, _Gate] = field(default_factory=dict)
@@ -80,10 +145,9 @@ def _get_sender() -> _Sender:
     global _sender
     loop = asyncio.get_running_loop()
     if _sender is None or _sender.loop is not loop or _sender.client.closed:
-        client = WebhookHttpClient(user_agent=USER_AGENT, body_limit=MAX_BODY_CHARS * 4)
         _sender = _Sender(
             loop=loop,
-            client=client,
+            client=make_client(),
             slots=asyncio.Semaphore(max(1, settings.webhook_concurrency)),
             per_merchant=max(1, settings.webhook_concurrency_per_merchant),
         )
@@ -118,18 +182,20 @@ def _clip(text: str, limit: int) -> str:
     return text.replace("\x00", "")[:limit]
 
 
-async def send(client: WebhookHttpClient, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
     """POST one attempt (redirects not followed); never raises for anything the receiver or network does."""
     started = time.perf_counter()
     code: int | None = None
     text: str | None = None
     error: str | None = None
     try:
-        parse_webhook_url(url)
+        host, port = parse_webhook_url(url)
+        if _is_ip(host) and not private_hosts_allowed():
+            await check_public_host(host, port)
         async with asyncio.timeout(settings.webhook_timeout):
-            response = await client.post(url, body, headers, vet=None if private_hosts_allowed() else check_public_host)
-        code = response.status
-        text = _clip(response.body.decode("utf-8", errors="replace"), MAX_BODY_CHARS)
+            async with client.post(url, data=body, headers=headers, allow_redirects=False) as response:
+                code = response.status
+                text = _clip((await _read_start(response)).decode("utf-8", errors="replace"), MAX_BODY_CHARS)
     except TimeoutError:
         error = f"Timed out after {settings.webhook_timeout:g}s"
     except BadRequest as exc:
@@ -145,3 +211,22 @@ async def send(client: WebhookHttpClient, url: str, body: bytes, headers: dict[s
         response_body=text,
         duration_ms=duration_ms,
     )
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+async def _read_start(response: aiohttp.ClientResponse) -> bytes:
+    """At most BODY_LIMIT bytes of the answer; a longer one is cut (its connection is then closed)."""
+    data = bytearray()
+    while len(data) < BODY_LIMIT:
+        chunk = await response.content.read(BODY_LIMIT - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
