@@ -14,6 +14,14 @@ def json_bytes(content: Any) -> bytes:
     return orjson.dumps(content)
 
 
+def answers(model: type, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """The documented answer of a route (OpenAPI), without FastAPI validating it: every route
+    returns its exact bytes itself (`json_response`, api/idempotent.py, the fast lane), so a
+    `response_model` would be a declaration nothing applies. The shapes are checked by the
+    tests that validate answers against this schema (tests/api/test_response_shapes.py)."""
+    return {status: {"model": model, "description": "Successful Response"}}
+
+
 def json_response(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json_bytes(content), status_code=status, media_type="application/json", headers=headers)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -90,7 +89,7 @@ def database_families(snap: dict[str, Any]) -> list[Metric]:
 
 
 def metrics_token() -> str:
-    return os.environ.get("PAYGATE_METRICS_TOKEN", "")
+    return settings.paygate_metrics_token
 
 
 def token_matches(request: Request, token: str) -> bool:
@@ -107,7 +106,7 @@ def _authorized(request: Request) -> bool:
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
 async def get_metrics(request: Request) -> Response:
     """Prometheus metrics for this deployment (see docs/DEPLOY.md)."""
-    if settings.is_production and not os.environ.get("PAYGATE_METRICS_TOKEN"):
+    if settings.is_production and not metrics_token():
         return json_response(error_body("NOT_FOUND_ERROR", "No route /metrics"), 404)
     if not _authorized(request):
         return json_response(error_body("AUTHENTICATION_ERROR", "Metrics token required"), 401)

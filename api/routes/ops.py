@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.responses import json_response
+from api.responses import answers, json_response
 from api.schemas import HealthOut, JobsStatusOut, QueueStatusOut
 from paygate_app.core import health
 from paygate_app.core.db import utcnow
@@ -14,8 +14,8 @@ from paygate_app.core.serialize import iso
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health", response_model=HealthOut)
-@router.get("/api/v1/health", response_model=HealthOut, include_in_schema=False)
+@router.get("/health", responses=answers(HealthOut))
+@router.get("/api/v1/health", responses=answers(HealthOut), include_in_schema=False)
 async def get_health():
     db_ok = await health.database_ok()
     redis = await health.redis_state()
@@ -31,12 +31,12 @@ async def get_health():
     return json_response(body, 200 if healthy else 503)
 
 
-@router.get("/api/v1/test/jobs/status", response_model=JobsStatusOut)
+@router.get("/api/v1/test/jobs/status", responses=answers(JobsStatusOut))
 async def jobs_status():
     counts = totals(await queue_counts())
     return json_response({**counts, "worker_status": await health.worker_state()})
 
 
-@router.get("/api/v1/queue/status", response_model=QueueStatusOut)
+@router.get("/api/v1/queue/status", responses=answers(QueueStatusOut))
 async def queue_status():
     return json_response(await queue_counts())

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import IdempotencyKey, MerchantDep, PageDep, PublicKeyDep
 from api.idempotent import run_idempotent
-from api.responses import json_response
+from api.responses import answers, json_response
 from api.schemas import OrderCreate, OrderList, OrderOut, OrderPublicOut
 from paygate_app.core import orders
 from paygate_app.core.pagination import page_body
@@ -26,18 +26,18 @@ async def create_for(merchant_id: str, body: OrderCreate) -> dict:
     )
 
 
-@router.post("", status_code=201, response_model=OrderOut)
+@router.post("", status_code=201, responses=answers(OrderOut, 201))
 async def create_order(body: OrderCreate, request: Request, merchant: MerchantDep, _key: IdempotencyKey = None):
     return await run_idempotent(request, merchant.id, lambda: create_for(merchant.id, body))
 
 
-@router.get("", response_model=OrderList)
+@router.get("", responses=answers(OrderList))
 async def list_orders(merchant: MerchantDep, page: PageDep):
     rows, total = await orders.list_orders(merchant_id=merchant.id, page=page)
     return json_response(page_body(rows, total, page))
 
 
-@router.get("/{order_id}/public", response_model=OrderPublicOut)
+@router.get("/{order_id}/public", responses=answers(OrderPublicOut))
 async def get_order_public(order_id: str, key_merchant: PublicKeyDep):
     """For the checkout page: no secret needed (rate limited per IP); a key must own the order."""
     if key_merchant is not None:
@@ -45,6 +45,6 @@ async def get_order_public(order_id: str, key_merchant: PublicKeyDep):
     return json_response(await orders.get_order_public(order_id))
 
 
-@router.get("/{order_id}", response_model=OrderOut)
+@router.get("/{order_id}", responses=answers(OrderOut))
 async def get_order(order_id: str, merchant: MerchantDep):
     return json_response(orders.order_public(await orders.get_order(order_id, merchant_id=merchant.id)))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import IdempotencyKey, MerchantDep, PageDep, PublicKeyDep
 from api.idempotent import run_idempotent
-from api.responses import json_response
+from api.responses import answers, json_response
 from api.schemas import CaptureIn, PaymentCreate, PaymentList, PaymentOut
 from paygate_app.core import orders, payments
 from paygate_app.core.errors import NotFound
@@ -23,12 +23,12 @@ async def create_for(merchant_id: str, body: PaymentCreate) -> dict:
     return payments.payment_public(row, detail=False)
 
 
-@router.post("", status_code=201, response_model=PaymentOut)
+@router.post("", status_code=201, responses=answers(PaymentOut, 201))
 async def create_payment(body: PaymentCreate, request: Request, merchant: MerchantDep, _key: IdempotencyKey = None):
     return await run_idempotent(request, merchant.id, lambda: create_for(merchant.id, body))
 
 
-@router.post("/public", status_code=201, response_model=PaymentOut)
+@router.post("/public", status_code=201, responses=answers(PaymentOut, 201))
 async def create_payment_public(
     body: PaymentCreate, request: Request, key_merchant: PublicKeyDep, _key: IdempotencyKey = None
 ):
@@ -42,7 +42,7 @@ async def create_payment_public(
     )
 
 
-@router.get("", response_model=PaymentList)
+@router.get("", responses=answers(PaymentList))
 async def list_payments(
     merchant: MerchantDep,
     page: PageDep,
@@ -53,18 +53,18 @@ async def list_payments(
     return json_response(page_body([payments.payment_public(r) for r in rows], total, page))
 
 
-@router.get("/{payment_id}/public", response_model=PaymentOut)
+@router.get("/{payment_id}/public", responses=answers(PaymentOut))
 async def get_payment_public(payment_id: str, key_merchant: PublicKeyDep):
     row = await payments.get_payment(payment_id, merchant_id=key_merchant.id if key_merchant else None)
     return json_response(payments.payment_for_shopper(row))
 
 
-@router.get("/{payment_id}", response_model=PaymentOut)
+@router.get("/{payment_id}", responses=answers(PaymentOut))
 async def get_payment(payment_id: str, merchant: MerchantDep):
     return json_response(payments.payment_public(await payments.get_payment(payment_id, merchant_id=merchant.id)))
 
 
-@router.post("/{payment_id}/capture", response_model=PaymentOut)
+@router.post("/{payment_id}/capture", responses=answers(PaymentOut))
 async def capture_payment(payment_id: str, merchant: MerchantDep, body: CaptureIn | None = None):
     row = await payments.capture_payment(
         payment_id=payment_id, merchant_id=merchant.id, amount=body.amount if body else None

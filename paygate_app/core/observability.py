@@ -32,7 +32,9 @@ from typing import Any
 import orjson
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, values
 
-MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+from paygate_app.core.settings import settings
+
+MULTIPROC_DIR = settings.prometheus_multiproc_dir
 _HOST = socket.gethostname().replace("_", "-")[:48] or "host"
 
 
@@ -246,8 +248,8 @@ _HANDLER_NAME = "paygate-structured"
 
 def configure_logging(*, fmt: str | None = None, level: str | None = None, stream: Any = None) -> logging.Handler:
     """Install one stderr handler on the root logger (idempotent: a second call replaces it)."""
-    fmt = (fmt or os.environ.get("PAYGATE_LOG_FORMAT") or "json").lower()
-    level = (level or os.environ.get("PAYGATE_LOG_LEVEL") or "INFO").upper()
+    fmt = (fmt or settings.paygate_log_format or "json").lower()
+    level = (level or settings.paygate_log_level or "INFO").upper()
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.get_name() == _HANDLER_NAME:

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     # while the database is unreachable clients get their answer fast instead of hanging.
     db_pool_timeout: float = Field(default=2.0, gt=0)
 
+    # Observability: /metrics (and /docs in production) need this bearer token when set.
+    paygate_metrics_token: str = ""
+    prometheus_multiproc_dir: str = ""  # one directory shared by the processes of a deployment
+    paygate_log_format: str = "json"  # or "text"
+    paygate_log_level: str = "INFO"
+
     # The documented test merchant (published credentials). Unset: seeded outside production only.
     seed_test_merchant: bool | None = None
 

@@ -137,10 +137,10 @@ async def test_docs_in_production_need_the_metrics_token(monkeypatch: pytest.Mon
     monkeypatch.setattr(settings, "paygate_env", "production")
     transport = httpx.ASGITransport(app=build_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://paygate.test") as c:
-        monkeypatch.delenv("PAYGATE_METRICS_TOKEN", raising=False)
+        monkeypatch.setattr(settings, "paygate_metrics_token", "")
         off = await c.get(path)
         assert off.status_code == 404 and off.json()["error"]["code"] == "NOT_FOUND_ERROR"
-        monkeypatch.setenv("PAYGATE_METRICS_TOKEN", "tok-123")
+        monkeypatch.setattr(settings, "paygate_metrics_token", "tok-123")
         assert (await c.get(path)).json()["error"]["code"] == "AUTHENTICATION_ERROR"
         assert (await c.get(path, headers={"Authorization": "Bearer nope"})).status_code == 401
         assert (await c.get(path, headers={"Authorization": "Bearer tok-123"})).status_code == 200

@@ -165,7 +165,7 @@ async def test_metrics_sweeper_lag_grows_when_no_worker_runs(idle_client):
 
 
 async def test_metrics_token_required_when_configured(idle_client, monkeypatch):
-    monkeypatch.setenv("PAYGATE_METRICS_TOKEN", "s3cret-token")
+    monkeypatch.setattr(settings, "paygate_metrics_token", "s3cret-token")
     r = await idle_client.get("/metrics")
     assert r.status_code == 401 and r.json()["error"]["code"] == "AUTHENTICATION_ERROR"
     assert (await idle_client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
