@@ -105,6 +105,10 @@ async def test_metrics_reports_payments_by_status_and_queue_depth(client, monkey
     assert [transitions(s) for s in ("pending", "success", "failed")] == [4, 3, 1]
 
 
+def delta_of(before, after, name: str, **labels: str) -> float:
+    return sample(after, name, **labels) - sample(before, name, **labels)
+
+
 async def test_metrics_time_webhook_attempts_and_sweeps(client):
     receiver = Receiver()
     try:
@@ -116,13 +120,18 @@ async def test_metrics_time_webhook_attempts_and_sweeps(client):
         while len(receiver.requests) < 3:  # payment.created, payment.pending, payment.success
             assert time.monotonic() < deadline, f"{len(receiver.requests)} of 3 deliveries"
             await asyncio.sleep(0.1)
-        await asyncio.sleep(0.5)  # the attempts are recorded after the receiver answered
-        after = await _metrics(client)
+        # The attempts are observed after the receiver answered: poll the metrics for them.
+        while True:
+            after = await _metrics(client)
+            if delta_of(before, after, "paygate_webhook_attempt_duration_seconds_count", outcome="success") >= 3:
+                break
+            assert time.monotonic() < deadline, "the three attempts were never observed"
+            await asyncio.sleep(0.05)
     finally:
         receiver.stop()
 
     def delta(name: str, **labels: str) -> float:
-        return sample(after, name, **labels) - sample(before, name, **labels)
+        return delta_of(before, after, name, **labels)
 
     assert delta("paygate_webhook_attempt_duration_seconds_count", outcome="success") == 3
     assert delta("paygate_webhook_attempt_duration_seconds_bucket", outcome="success", le="+Inf") == 3

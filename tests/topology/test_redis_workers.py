@@ -37,6 +37,34 @@ def _wait_final(pg_url: str, ids: list[str], timeout: float) -> dict[str, str]:
         time.sleep(0.3)
 
 
+def _wait_workers_alive(pg_url: str, n: int = 1, timeout: float = 30) -> None:
+    """Until `n` workers have a fresh heartbeat (they beat once started: database, sweeper, listener)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with psycopg.connect(pg_url) as conn:
+            alive = conn.execute(
+                "SELECT COUNT(*) FROM worker_heartbeats WHERE beat_at > now() - interval '10 seconds'"
+            ).fetchone()[0]
+        if alive >= n:
+            return
+        assert time.monotonic() < deadline, f"{alive} of {n} workers alive"
+        time.sleep(0.2)
+
+
+def _wait_some_settled(pg_url: str, ids: list[str], timeout: float = 30) -> None:
+    """Until the worker is mid-way: at least one of these payments settled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with psycopg.connect(pg_url) as conn:
+            done = conn.execute(
+                "SELECT COUNT(*) FROM payments WHERE id = ANY(%s) AND status <> 'pending'", (ids,)
+            ).fetchone()[0]
+        if done:
+            return
+        assert time.monotonic() < deadline, "no payment settled"
+        time.sleep(0.05)
+
+
 def _final_event_counts(pg_url: str) -> dict[str, int]:
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
@@ -77,9 +105,9 @@ def test_worker_process_settles_payment_and_reports_alive(api, topology_env, tmp
 def test_kill9_worker_mid_batch_loses_nothing_and_settles_once(api, topology_env, tmp_path, receiver):
     _set_webhook(api, receiver.url)
     worker = start_worker(topology_env, tmp_path, "w1")
-    time.sleep(3)
+    _wait_workers_alive(topology_env["DATABASE_URL"])
     ids = _create_payments(api, 200)
-    time.sleep(0.5)
+    _wait_some_settled(topology_env["DATABASE_URL"], ids)
     kill9(worker)
     replacement = start_worker(topology_env, tmp_path, "w2")
     try:
@@ -94,7 +122,7 @@ def test_kill9_worker_mid_batch_loses_nothing_and_settles_once(api, topology_env
 def test_redis_flushed_mid_batch_sweeper_finishes(api, topology_env, tmp_path):
     worker = start_worker(topology_env, tmp_path)
     try:
-        time.sleep(3)
+        _wait_workers_alive(topology_env["DATABASE_URL"])
         ids = _create_payments(api, 50)
         redis.Redis.from_url(topology_env["REDIS_URL"]).flushdb()
         final = _wait_final(topology_env["DATABASE_URL"], ids, 60)
@@ -105,8 +133,12 @@ def test_redis_flushed_mid_batch_sweeper_finishes(api, topology_env, tmp_path):
 
 def test_payments_wait_for_a_worker_then_complete(api, topology_env, tmp_path):
     ids = _create_payments(api, 5)
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
     with psycopg.connect(topology_env["DATABASE_URL"]) as conn:
+        # Until every payment is due (past its process_after): none settled without a worker.
+        while conn.execute("SELECT COUNT(*) FROM payments WHERE process_after >= now()").fetchone()[0]:
+            assert time.monotonic() < deadline, "payments never came due"
+            time.sleep(0.1)
         assert conn.execute("SELECT COUNT(*) FROM payments WHERE status = 'pending'").fetchone()[0] == 5
     worker = start_worker(topology_env, tmp_path)
     try:
@@ -117,7 +149,7 @@ def test_payments_wait_for_a_worker_then_complete(api, topology_env, tmp_path):
 
 def test_idle_worker_exits_zero_on_sigterm(topology_env, tmp_path):
     worker = start_worker(topology_env, tmp_path)
-    time.sleep(4)
+    _wait_workers_alive(topology_env["DATABASE_URL"])
     started = time.monotonic()
     assert terminate(worker) == 0
     assert time.monotonic() - started < 30

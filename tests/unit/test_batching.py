@@ -44,15 +44,37 @@ async def test_batches_are_capped_and_at_most_max_in_flight_run_at_once():
 
 
 async def test_late_callers_wait_for_a_slot_and_go_together():
-    flush = Flusher(pause=0.05)
+    release, started = asyncio.Event(), asyncio.Event()
+    batches: list[list[int]] = []
+
+    async def flush(items: list[int]) -> list[int]:
+        batches.append(items)
+        started.set()
+        if len(batches) == 1:
+            await release.wait()  # the first batch stays in flight until the late callers are queued
+        return items
+
     batcher = GroupBatcher(flush, max_in_flight=1)
     first = asyncio.ensure_future(batcher.submit(0))
-    await asyncio.sleep(0.01)  # the first batch is in flight now
+    await asyncio.wait_for(started.wait(), 5)  # the first batch is in flight now
     late = [asyncio.ensure_future(batcher.submit(i)) for i in range(1, 4)]
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # a later loop turn
     late += [asyncio.ensure_future(batcher.submit(i)) for i in range(4, 6)]
-    await asyncio.gather(first, *late)
-    assert flush.batches == [[0], [1, 2, 3, 4, 5]]
+    await asyncio.sleep(0)
+    assert batches == [[0]]  # nothing else started while the slot was taken
+    release.set()
+    assert await asyncio.gather(first, *late) == list(range(6))
+    assert batches == [[0], [1, 2, 3, 4, 5]]
+
+
+async def test_an_exception_as_an_items_result_fails_that_caller_only():
+    async def flush(items: list[int]) -> list[int | BaseException]:
+        return [ValueError(i) if i == 2 else i for i in items]
+
+    batcher = GroupBatcher(flush)
+    results = await asyncio.gather(*(batcher.submit(i) for i in range(4)), return_exceptions=True)
+    assert results[:2] == [0, 1] and results[3] == 3
+    assert isinstance(results[2], ValueError) and results[2].args == (2,)
 
 
 async def test_a_failed_flush_fails_every_caller_of_that_batch_only():

@@ -345,7 +345,10 @@ async def test_retry_webhook_during_inflight_attempt_keeps_the_reset(
     [log_id] = await make_events(db, merchant.id)
 
     inflight = asyncio.create_task(deliver_webhook(log_id))
-    await asyncio.sleep(0.15)
+    deadline = time.monotonic() + 5
+    while not receiver.requests:  # the attempt reached the receiver, which holds its answer 0.4 s
+        assert time.monotonic() < deadline and not inflight.done(), "the attempt never reached the receiver"
+        await asyncio.sleep(0.005)
     await retry_webhook(log_id, merchant.id)
     await inflight
 
