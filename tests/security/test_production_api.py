@@ -82,7 +82,7 @@ async def test_metrics_off_in_production_without_token(prod_client: httpx.AsyncC
 async def test_metrics_in_production_need_the_token(
     prod_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PAYGATE_METRICS_TOKEN", "t0ken-for-scrapes")
+    monkeypatch.setattr(settings, "paygate_metrics_token", "t0ken-for-scrapes")
     assert (await prod_client.get("/metrics")).status_code == 401
     r = await prod_client.get("/metrics", headers={"Authorization": "Bearer t0ken-for-scrapes"})
     assert r.status_code == 200 and "paygate_" in r.text
