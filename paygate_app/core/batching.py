@@ -56,18 +56,28 @@ class GroupBatcher(Generic[Item, Result]):
         self._in_flight += 1
         task = asyncio.ensure_future(self._run(batch))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._finished(done, batch))
         self._schedule(asyncio.get_running_loop())  # more than one batch's worth already waiting
+
+    def _finished(self, task: asyncio.Task, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        """Runs however the batch's task ended, even cancelled before it started: the slot is
+        given back and no caller is left waiting on a batch that will never answer."""
+        self._tasks.discard(task)
+        self._in_flight -= 1
+        for _, future in batch:
+            if not future.done():
+                future.cancel()
+        loop = task.get_loop()
+        if not loop.is_closed():
+            self._schedule(loop)
 
     async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
             results = await self._flush([item for item, _ in batch])
-        except BaseException as exc:
+        except Exception as exc:
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
         else:
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():
@@ -76,9 +86,6 @@ class GroupBatcher(Generic[Item, Result]):
                     future.set_exception(result)
                 else:
                     future.set_result(result)
-        finally:
-            self._in_flight -= 1
-            self._schedule(asyncio.get_running_loop())
 
 
 _batchers: dict[tuple[asyncio.AbstractEventLoop, str], GroupBatcher] = {}
