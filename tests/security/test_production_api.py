@@ -39,7 +39,7 @@ def production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "paygate_env", "production")
     monkeypatch.setattr(settings, "test_mode", True)
     monkeypatch.setattr(settings, "webhook_allow_private_hosts", False)
-    monkeypatch.delenv("PAYGATE_METRICS_TOKEN", raising=False)
+    monkeypatch.setattr(settings, "paygate_metrics_token", "")
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ async def test_test_routes_are_404_in_production(
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "NOT_FOUND_ERROR"
     # In production the OpenAPI document itself needs the metrics token.
-    monkeypatch.setenv("PAYGATE_METRICS_TOKEN", "t0ken-for-docs")
+    monkeypatch.setattr(settings, "paygate_metrics_token", "t0ken-for-docs")
     schema = await prod_client.get("/openapi.json", headers={"Authorization": "Bearer t0ken-for-docs"})
     assert schema.status_code == 200
     assert path not in schema.json()["paths"]
