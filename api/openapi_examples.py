@@ -86,7 +86,7 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "WebhookAttemptOut": {"attempt": 1, "response_code": 200, "error": None, "duration_ms": 42, "created_at": _AT},
     "WebhookLogDetail": {
         **_LOG,
-        "payload": {"event": "payment.success", "timestamp": 1796638531, "data": {"payment": _PAYMENT}},
+        "payload": {"event": "payment.success", "sequence": 3, "timestamp": 1796638531, "data": {"payment": _PAYMENT}},
         "attempt_history": [{"attempt": 1, "response_code": 200, "error": None, "duration_ms": 42, "created_at": _AT}],
     },
     "WebhookRetryOut": {"id": _LOG["id"], "status": "pending", "message": "Webhook retry scheduled"},

@@ -29,7 +29,7 @@ def phase_fanout(stack: st.Stack, db: DB, receiver: Receiver, n: int, timeout: f
             i,
             MERCHANT_ID,
             orjson.dumps(
-                {"event": "webhook.test", "timestamp": stamp, "data": {"message": "fan-out", "n": k}}
+                {"event": "webhook.test", "sequence": 0, "timestamp": stamp, "data": {"message": "fan-out", "n": k}}
             ).decode(),
             receiver.url,
             ts,

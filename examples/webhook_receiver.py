@@ -22,6 +22,11 @@ Always verify the raw bytes you received, before parsing JSON. Answer 2xx quickl
 other status (or a timeout after 5 s) makes Paygate retry with the same `webhook-id`, so
 treat that id as an idempotency key (this example remembers the ids it has processed).
 Replying 410 Gone tells Paygate to stop retrying that event.
+
+Events may arrive out of order (each is delivered and retried on its own). `sequence` is an
+event's place in its payment's or refund's life (payment: created 1, pending 2, success or
+failed 3; refund: created 1, processed 2): keep the highest one applied per object id and
+ignore an event with a lower one.
 """
 
 from __future__ import annotations
@@ -87,6 +92,7 @@ class WebhookHandler(BaseHTTPRequestHandler):
             return
         self.seen_ids.add(msg_id)
         event = json.loads(body)
+        # Apply it only if event["sequence"] is higher than what you hold for that payment/refund.
         print(f"{event['event']} id={msg_id} data={json.dumps(event['data'])}", flush=True)
         self._reply(200, {"received": True})
 

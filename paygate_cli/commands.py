@@ -36,10 +36,16 @@ def trigger(api: Api, event: str, amount: int, say: Callable[[str], None]) -> No
     say(f"triggered {event}")
 
 
-def _line(log: dict) -> str:
+def _line(log: dict, payload: dict) -> str:
+    """One delivery; with the object it is about and its `sequence` (its place in that object's
+    life: deliveries may arrive out of order, the sequence does not)."""
+    data = payload.get("data") or {}
+    obj = data.get("payment") or data.get("refund") or {}
+    about = f" {obj['id']}" if "id" in obj else ""
+    seq = f" seq={payload['sequence']}" if "sequence" in payload else ""
     return (
         f"{log['created_at']}  {log['id']}  {log['event']:<17} {log['status']:<8} "
-        f"attempts={log['attempts']} response={log.get('response_code')}"
+        f"attempts={log['attempts']} response={log.get('response_code')}{about}{seq}"
     )
 
 
@@ -54,8 +60,8 @@ def tail(api: Api, *, follow: bool, interval: float, limit: int, say: Callable[[
             if seen.get(log["id"]) == state:
                 continue
             seen[log["id"]] = state
-            say(_line(log))
             detail = api.call("GET", f"/api/v1/webhooks/{log['id']}")
+            say(_line(log, detail.get("payload") or {}))
             for attempt in detail.get("attempt_history", [])[printed_attempts.get(log["id"], 0) :]:
                 error = f" error={attempt['error']}" if attempt.get("error") else ""
                 say(

@@ -13,6 +13,7 @@ from paygate_app.core import idempotency, processing
 from paygate_app.core.observability import observe_sweep
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
+from paygate_app.core.webhooks.retention import purge_old_webhooks
 
 log = logging.getLogger("paygate.sweeper")
 last_sweep_at: float = 0.0
@@ -89,6 +90,7 @@ async def run_sweeper(stop: asyncio.Event) -> None:
             full = last_pass_full
             if time.monotonic() - last_purge > purge_every:
                 await idempotency.purge_expired()
+                await purge_old_webhooks()  # WEBHOOK_RETENTION_DAYS, a bounded number of batches
                 last_purge = time.monotonic()
         except Exception:
             log.warning("sweep failed; retrying", exc_info=True)

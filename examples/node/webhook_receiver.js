@@ -12,6 +12,9 @@
 //   which also refuses a timestamp more than 5 minutes off (replays);
 // - X-Webhook-Signature: hex HMAC-SHA256 of the body keyed with the UTF-8 bytes of the whole secret.
 // Reply 2xx quickly; anything else makes Paygate retry with the same webhook-id (dedupe on it).
+// Events may arrive out of order: `sequence` is the event's place in its payment's or refund's life
+// (payment: created 1, pending 2, success|failed 3; refund: created 1, processed 2). Keep the
+// highest one applied per object id and ignore an event with a lower one.
 "use strict";
 
 const crypto = require("node:crypto");
@@ -67,6 +70,7 @@ function main() {
       if (seen.has(id)) return reply(200, { received: true, duplicate: true });
       seen.add(id);
       const event = JSON.parse(body.toString("utf8"));
+      // Apply it only if event.sequence is higher than what you hold for that payment/refund.
       console.log(`${event.event} id=${id} data=${JSON.stringify(event.data)}`);
       reply(200, { received: true });
     });

@@ -115,6 +115,7 @@ class WebhookLog(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_webhook_logs_merchant_created", "merchant_id", "created_at"),
         sa.Index("ix_webhook_logs_status", "status"),
+        sa.Index("ix_webhook_logs_created", "created_at"),  # retention walks the oldest first
         sa.Index(
             "ix_webhook_logs_due",
             "next_retry_at",

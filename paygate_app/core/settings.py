@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     webhook_allow_private_hosts: bool | None = None
     sweeper_interval: float = 1.0  # s
     stuck_after: float = 30.0  # s a claimed job may run before the sweeper re-queues it
+    # Days a final (success/failed) webhook log and its attempts are kept after their last change;
+    # the sweeper deletes older ones in batches (core/webhooks/retention.py). 0 keeps them forever.
+    webhook_retention_days: int = Field(default=30, ge=0, le=36500)
 
     rate_limit_api_key: str = "100/second"
     rate_limit_ip: str = "20/second"

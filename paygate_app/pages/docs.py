@@ -182,6 +182,13 @@ def docs_page() -> rx.Component:
                     " so you can reject replays. Verify the raw bytes before parsing JSON and answer 2xx "
                     "within 5 s; failures are retried (same webhook-id) for about 2.5 hours.",
                 ),
+                text(
+                    "Events are not guaranteed to arrive in order (a retried event comes after later ones). ",
+                    rx.code("sequence"),
+                    " is each event's place in its payment's life (created 1, pending 2, success or failed 3) "
+                    "or its refund's (created 1, processed 2): apply an event only if its sequence is higher "
+                    "than the last one you applied for that object.",
+                ),
                 code_block(WEBHOOK_PYTHON, "code-snippet-webhook", "python"),
                 code_block(WEBHOOK_NODE, "code-snippet-webhook-node", "javascript"),
                 code_block(WEBHOOK_HEX, "code-snippet-webhook-hex", "python"),

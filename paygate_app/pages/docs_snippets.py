@@ -55,6 +55,8 @@ async def paygate_webhook(request: Request) -> Response:
         return Response(status_code=400)
     # event["event"] is e.g. "payment.success". The same webhook-id arrives on
     # every retry: use request.headers["webhook-id"] to ignore duplicates.
+    # Events may arrive out of order: apply one only if event["sequence"] is
+    # higher than the last you applied for that payment (or refund).
     return Response(status_code=200)"""
 
 WEBHOOK_NODE = """// Node.js (Express) with the stock Standard Webhooks library:  npm install standardwebhooks

@@ -136,6 +136,11 @@ def test_webhooks_tail_once_lists_deliveries_with_attempts(api_url: str, merchan
 
     assert result.returncode == 0, result.stderr
     assert "payment.created" in out and "payment.success" in out and "attempt 1: response=200" in out
+    # each line names the payment and the event's place in its life (delivery order is not guaranteed)
+    [success] = [line for line in out.splitlines() if "payment.success" in line]
+    [created] = [line for line in out.splitlines() if "payment.created" in line]
+    assert success.endswith(" seq=3") and created.endswith(" seq=1")
+    assert success.split()[-2] == created.split()[-2] and success.split()[-2].startswith("pay_")
 
 
 def test_webhooks_tail_follows_new_deliveries(api_url: str, merchant: Merchant, capture: Capture) -> None:

@@ -103,7 +103,7 @@ async def test_post_test_queues_signed_test_event(client: httpx.AsyncClient, rec
     [request] = receiver.requests
     assert request.headers["webhook-id"] == body["id"]
     verify(request.body, request.headers, "whsec_test_abc123")
-    assert b'"event":"webhook.test"' in request.body
+    assert b'"event":"webhook.test","sequence":0,' in request.body  # part of no payment's or refund's life
 
 
 async def test_list_webhooks_shows_logs_newest_first(client: httpx.AsyncClient, receiver: Receiver) -> None:
@@ -140,7 +140,7 @@ async def test_get_webhook_includes_payload_and_attempts(client: httpx.AsyncClie
     detail = response.json()
     assert detail["id"] == log_id and detail["event"] == "webhook.test"
     assert detail["payload"]["event"] == "webhook.test"
-    assert isinstance(detail["payload"]["timestamp"], int)
+    assert isinstance(detail["payload"]["timestamp"], int) and detail["payload"]["sequence"] == 0
     [attempt] = detail["attempt_history"]
     assert set(attempt) == {"attempt", "response_code", "error", "duration_ms", "created_at"}
     assert (attempt["attempt"], attempt["response_code"]) == (1, 500)

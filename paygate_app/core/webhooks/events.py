@@ -24,8 +24,28 @@ class EventType(StrEnum):
     WEBHOOK_TEST = "webhook.test"
 
 
+# Where each event stands in the life of its object (the payment or refund in `data`): the
+# body's `sequence`. Delivery order is not guaranteed (a retried event arrives after later
+# ones), so receivers order a payment's events by it and ignore one older than what they have.
+# Each object has one path through its state machine (docs/ARCHITECTURE.md): a payment is
+# created, pending, then success or failed; a refund is created, then processed. An event is
+# written once per object (a manual retry resends the same body), so its place on that path is
+# a number that only grows. `webhook.test` belongs to no object: 0.
+SEQUENCE: dict[EventType, int] = {
+    EventType.PAYMENT_CREATED: 1,
+    EventType.PAYMENT_PENDING: 2,
+    EventType.PAYMENT_SUCCESS: 3,
+    EventType.PAYMENT_FAILED: 3,
+    EventType.REFUND_CREATED: 1,
+    EventType.REFUND_PROCESSED: 2,
+    EventType.WEBHOOK_TEST: 0,
+}
+
+
 def build_body(event: str, data: dict[str, Any]) -> str:
-    return orjson.dumps({"event": event, "timestamp": int(time.time()), "data": data}).decode()
+    """The exact body of one event: `{"event", "sequence", "timestamp", "data"}`."""
+    body = {"event": event, "sequence": SEQUENCE[EventType(event)], "timestamp": int(time.time()), "data": data}
+    return orjson.dumps(body).decode()
 
 
 @dataclass(frozen=True)
