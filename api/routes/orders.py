@@ -9,26 +9,30 @@ from api.idempotent import run_idempotent
 from api.responses import answers, json_response
 from api.schemas import OrderCreate, OrderList, OrderOut, OrderPublicOut
 from paygate_app.core import orders
+from paygate_app.core.idempotency import Claim
 from paygate_app.core.pagination import page_body
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 
-async def create_for(merchant_id: str, body: OrderCreate) -> dict:
-    """The order this body creates for this merchant (also what api/fast_lane.py calls)."""
-    return await orders.create_order(
+async def create_for(merchant_id: str, body: OrderCreate, claim: Claim | None = None) -> bytes:
+    """The answer's bytes for the order this body creates for this merchant; `claim`: its
+    Idempotency-Key, completed with those bytes in the create's transaction (also what api/fast_lane.py calls)."""
+    order = await orders.create_order(
         merchant_id=merchant_id,
         amount=body.amount,
         currency=body.currency,
         receipt=body.receipt,
         notes=body.notes,
         callback_url=body.callback_url,
+        claim=claim,
     )
+    return orders.created_answer(order)
 
 
 @router.post("", status_code=201, responses=answers(OrderOut, 201))
 async def create_order(body: OrderCreate, request: Request, merchant: MerchantDep, _key: IdempotencyKey = None):
-    return await run_idempotent(request, merchant.id, lambda: create_for(merchant.id, body))
+    return await run_idempotent(request, merchant.id, lambda claim: create_for(merchant.id, body, claim))
 
 
 @router.get("", responses=answers(OrderList))

@@ -12,20 +12,22 @@ from api.responses import answers, json_response
 from api.schemas import CaptureIn, PaymentCreate, PaymentList, PaymentOut
 from paygate_app.core import orders, payments
 from paygate_app.core.errors import NotFound
+from paygate_app.core.idempotency import Claim
 from paygate_app.core.pagination import page_body
 
 router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
 
-async def create_for(merchant_id: str, body: PaymentCreate) -> dict:
-    """The payment this body creates for this merchant, as answered (also what api/fast_lane.py calls)."""
-    row = await payments.create_payment(merchant_id=merchant_id, body=body.model_dump(exclude_none=True))
-    return payments.payment_public(row, detail=False)
+async def create_for(merchant_id: str, body: PaymentCreate, claim: Claim | None = None) -> bytes:
+    """The answer's bytes for the payment this body creates for this merchant; `claim`: its
+    Idempotency-Key, completed with those bytes in the create's transaction (also what api/fast_lane.py calls)."""
+    row = await payments.create_payment(merchant_id=merchant_id, body=body.model_dump(exclude_none=True), claim=claim)
+    return payments.created_answer(row)
 
 
 @router.post("", status_code=201, responses=answers(PaymentOut, 201))
 async def create_payment(body: PaymentCreate, request: Request, merchant: MerchantDep, _key: IdempotencyKey = None):
-    return await run_idempotent(request, merchant.id, lambda: create_for(merchant.id, body))
+    return await run_idempotent(request, merchant.id, lambda claim: create_for(merchant.id, body, claim))
 
 
 @router.post("/public", status_code=201, responses=answers(PaymentOut, 201))
@@ -38,7 +40,7 @@ async def create_payment_public(
         raise NotFound("Order not found")
     merchant_id = order["merchant_id"]
     return await run_idempotent(
-        request, merchant_id, lambda: create_for(merchant_id, body), public_order_id=order["id"]
+        request, merchant_id, lambda claim: create_for(merchant_id, body, claim), public_order_id=order["id"]
     )
 
 

@@ -11,17 +11,18 @@ from api.idempotent import run_idempotent
 from api.responses import answers, json_response
 from api.schemas import RefundCreate, RefundCreateFull, RefundList, RefundOut
 from paygate_app.core import refunds
+from paygate_app.core.idempotency import Claim
 from paygate_app.core.pagination import page_body
 
 router = APIRouter(prefix="/api/v1", tags=["refunds"])
 
 
 async def _create(request: Request, merchant_id: str, payment_id: str, body: RefundCreate):
-    async def operation() -> dict:
+    async def operation(claim: Claim | None) -> bytes:
         row = await refunds.create_refund(
-            merchant_id=merchant_id, payment_id=payment_id, amount=body.amount, reason=body.reason
+            merchant_id=merchant_id, payment_id=payment_id, amount=body.amount, reason=body.reason, claim=claim
         )
-        return refunds.refund_public(row)
+        return refunds.created_answer(row)
 
     return await run_idempotent(request, merchant_id, operation)
 

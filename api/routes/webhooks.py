@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from api.deps import MerchantDep, PageDep
 from api.idempotent import run_idempotent
 from api.ratelimit import limit_webhook_test
-from api.responses import answers, json_response
+from api.responses import answers, json_bytes, json_response
 from api.webhook_schemas import (
     WebhookConfigIn,
     WebhookConfigOut,
@@ -45,8 +45,8 @@ async def send_test_webhook(request: Request, merchant: MerchantDep):
     """Rate limited per merchant (429 `RATE_LIMITED` with Retry-After)."""
     await limit_webhook_test(merchant.id)
 
-    async def operation() -> dict:
-        return {"id": await delivery.send_test_event(merchant.id), "status": "pending"}
+    async def operation(_claim: object) -> bytes:  # not a create transaction: the answer is stored after it
+        return json_bytes({"id": await delivery.send_test_event(merchant.id), "status": "pending"})
 
     return await run_idempotent(request, merchant.id, operation, status=202)
 

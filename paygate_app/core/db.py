@@ -31,7 +31,7 @@ class Executor(Protocol):
     async def fetch_all(
         self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False
     ) -> list[Row]: ...
-    async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int: ...
+    async def execute(self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False) -> int: ...
 
 
 Statement = tuple[str, dict[str, Any]]
@@ -61,8 +61,8 @@ class PgExecutor:
         cur = await self._conn.execute(_pg_sql(sql, binary_params), params or {})
         return await cur.fetchall()
 
-    async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
-        cur = await self._conn.execute(_pg_sql(sql), params or {})
+    async def execute(self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False) -> int:
+        cur = await self._conn.execute(_pg_sql(sql, binary_params), params or {})
         return cur.rowcount
 
 
@@ -274,7 +274,7 @@ class SqliteExecutor:
             rows = await cur.fetchall()
         return [dict(r) for r in rows]
 
-    async def execute(self, sql: str, params: dict[str, Any] | None = None) -> int:
+    async def execute(self, sql: str, params: dict[str, Any] | None = None, *, binary_params: bool = False) -> int:
         async with self._conn.execute(sql, params or {}) as cur:
             return cur.rowcount
 

@@ -163,6 +163,7 @@ class IdempotencyKey(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255)
     request_hash: str = Field(max_length=64)
     status: str = Field(max_length=16)
+    owner: str | None = Field(default=None, max_length=32)  # the request holding a 'processing' key
     response_status: int | None = Field(default=None)
     response_body: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     created_at: datetime = Field(sa_column=ts_column())

@@ -1,4 +1,4 @@
-"""Orders: created → paid. One INSERT … RETURNING per create."""
+"""Orders: created → paid. One INSERT per create (and its Idempotency-Key's answer, in the same transaction)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import orjson
 
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound
+from paygate_app.core.idempotency import KEY_DONE, Claim, complete_statement, key_params, key_taken
 from paygate_app.core.ids import new_order_id
 from paygate_app.core.pagination import Page
 from paygate_app.core.serialize import pick
@@ -73,6 +74,11 @@ def order_public(row: dict) -> dict:
     return out
 
 
+def created_answer(order: dict) -> bytes:
+    """The exact bytes of a create's 201 answer (also what its Idempotency-Key replays)."""
+    return orjson.dumps(order)
+
+
 async def create_order(
     *,
     merchant_id: str,
@@ -81,7 +87,10 @@ async def create_order(
     receipt: Any = None,
     notes: Any = None,
     callback_url: Any = None,
+    claim: Claim | None = None,
 ) -> dict:
+    """Insert the order (with `claim`: and complete its Idempotency-Key with the answer, in the same
+    transaction); the answer, `order_public` of the row."""
     amount = check_amount(amount)
     currency = "INR" if currency is None else currency
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
@@ -91,30 +100,40 @@ async def create_order(
     notes_json = orjson.dumps(_check_notes(notes)).decode()
     callback_url = check_callback_url(callback_url)
     now = utcnow()
+    row = {
+        "id": new_order_id(),
+        "merchant_id": merchant_id,
+        "amount": amount,
+        "currency": currency,
+        "receipt": receipt,
+        "notes": notes_json,
+        "callback_url": callback_url,
+        "status": OrderStatus.CREATED.value,
+        "created_at": now,
+    }
+    order = order_public(row)
+    if claim is None:
+        statements = [(_INSERT + _VALUES + " RETURNING id", row)]
+    else:  # the key's answer first (it locks the key), then the order only if the key was still this request's
+        statements = [
+            complete_statement(claim, status=201, body=created_answer(order)),
+            (_INSERT + _IF_KEY_DONE + " RETURNING id", {**row, **key_params(claim)}),
+        ]
     db = await get_db()
     # Batched with the other creates of this event-loop turn: one round trip and one commit for all.
-    [rows] = await db.script_batched(
-        [
-            (
-                """INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, callback_url, status,
-                       created_at, updated_at)
-                   VALUES (:id, :m, :amount, :currency, :receipt, :notes, :callback_url, 'created', :now, :now)
-                   RETURNING """
-                + _COLUMNS,
-                {
-                    "id": new_order_id(),
-                    "m": merchant_id,
-                    "amount": amount,
-                    "currency": currency,
-                    "receipt": receipt,
-                    "notes": notes_json,
-                    "callback_url": callback_url,
-                    "now": now,
-                },
-            )
-        ]
-    )
-    return order_public(rows[0])
+    results = await db.script_batched(statements)
+    if not results[-1]:
+        raise key_taken()
+    if claim is not None:
+        claim.recorded = True
+    return order
+
+
+_INSERT = """INSERT INTO orders (id, merchant_id, amount, currency, receipt, notes, callback_url, status,
+       created_at, updated_at)"""
+_ROW = ":id, :merchant_id, :amount, :currency, :receipt, :notes, :callback_url, :status, :created_at, :created_at"
+_VALUES = f" VALUES ({_ROW})"
+_IF_KEY_DONE = f" SELECT {_ROW} WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE {KEY_DONE})"
 
 
 async def get_order(order_id: str, *, merchant_id: str | None = None) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import orjson
+
 from paygate_app.core.serialize import pick
 
 
@@ -60,6 +62,11 @@ def refund_status(row: dict) -> str | None:
     if not row.get("amount_refunded"):
         return None
     return "full" if row["amount_refunded"] >= row["amount"] else "partial"
+
+
+def created_answer(row: dict) -> bytes:
+    """The exact bytes of a create's 201 answer (also what its Idempotency-Key replays)."""
+    return orjson.dumps(payment_public(row, detail=False))
 
 
 def payment_public(row: dict, *, detail: bool = True) -> dict:

@@ -10,6 +10,7 @@ from typing import Any
 
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, RateLimited, Reason, UnexpectedState
+from paygate_app.core.idempotency import Claim, key_taken
 from paygate_app.core.ids import new_payment_id
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.methods import mask_vpa, validate_card, validate_vpa
@@ -22,6 +23,7 @@ from paygate_app.core.payment_rows import (
     TRANSITIONS,
     PaymentMethod,
     PaymentStatus,
+    created_answer,
     payment_public,
     refund_status,
 )
@@ -29,7 +31,15 @@ from paygate_app.core.processor import payment_delay_ms, vpa_test_input
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import claim_seconds
 
-__all__ = ["COLUMNS", "TRANSITIONS", "PaymentMethod", "PaymentStatus", "payment_public", "refund_status"]
+__all__ = [
+    "COLUMNS",
+    "TRANSITIONS",
+    "PaymentMethod",
+    "PaymentStatus",
+    "created_answer",
+    "payment_public",
+    "refund_status",
+]
 
 
 def order_already_paid(payment_id: str | None) -> BadRequest:
@@ -77,8 +87,9 @@ def _check_method(body: dict[str, Any]) -> dict[str, Any]:
     raise BadRequest("method must be 'upi' or 'card'")
 
 
-async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
-    """Validate, then in one transaction: check the order, insert the payment, write its events."""
+async def create_payment(*, merchant_id: str, body: dict[str, Any], claim: Claim | None = None) -> dict:
+    """Validate, then in one transaction: check the order, insert the payment, write its events,
+    and complete `claim` (its Idempotency-Key) with the answer, `created_answer(row)`."""
     order_id = body.get("order_id")
     if not isinstance(order_id, str) or not order_id:
         raise BadRequest("order_id is required")
@@ -98,8 +109,11 @@ async def create_payment(*, merchant_id: str, body: dict[str, Any]) -> dict:
             due=now + timedelta(milliseconds=delay_ms),
             at=now,
             held_until=now + timedelta(seconds=claim_seconds()),
+            claim=claim,
         )
     )
+    if created.claim_lost:
+        raise key_taken()
     if created.row is None:  # no such order, another merchant's, paid, or out of attempts
         if created.locked_merchant_id != merchant_id:
             raise NotFound("Order not found")

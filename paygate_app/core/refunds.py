@@ -7,8 +7,11 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from paygate_app.core.db import get_db, utcnow
 from paygate_app.core.errors import BadRequest, NotFound, Reason
+from paygate_app.core.idempotency import Claim, complete_in, key_taken
 from paygate_app.core.ids import new_refund_id
 from paygate_app.core.jobs import JobKind, ring
 from paygate_app.core.orders import MAX_AMOUNT
@@ -45,7 +48,16 @@ def _check_refund_amount(amount: Any) -> int | None:
     return amount
 
 
-async def create_refund(*, merchant_id: str, payment_id: Any, amount: Any = None, reason: Any = None) -> dict:
+def created_answer(row: dict) -> bytes:
+    """The exact bytes of a create's 201 answer (also what its Idempotency-Key replays)."""
+    return orjson.dumps(refund_public(row))
+
+
+async def create_refund(
+    *, merchant_id: str, payment_id: Any, amount: Any = None, reason: Any = None, claim: Claim | None = None
+) -> dict:
+    """In one transaction: move `amount_refunded`, insert the refund, write `refund.created`, and
+    complete `claim` (its Idempotency-Key) with the answer, `created_answer(row)`."""
     if not isinstance(payment_id, str) or not payment_id:
         raise BadRequest("payment_id is required")
     requested = _check_refund_amount(amount)
@@ -95,6 +107,10 @@ async def create_refund(*, merchant_id: str, payment_id: Any, amount: Any = None
             payment_id=payment_id,
             refund_id=row["id"],
         )
+        if claim is not None and await complete_in(tx, claim, status=201, body=created_answer(row)) != 1:
+            raise key_taken()  # a retry holds the key now: this transaction is rolled back
+    if claim is not None:
+        claim.recorded = True
     await ring(JobKind.PROCESS_REFUND, row["id"], webhooks=log_ids)
     return row
 

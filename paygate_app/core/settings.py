@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     rate_limit_webhook_test: str = "20/10 seconds"  # POST /api/v1/webhooks/test, per merchant
     rate_limit_enabled: bool = True
     max_body_bytes: int = 64 * 1024
+    # Seconds a request holds an Idempotency-Key in progress; a duplicate meanwhile gets 409. The key's
+    # record is completed in the resource's own transaction, so after a crash before that commit the key
+    # is free again once the lease runs out (core/idempotency.py).
+    idempotency_lease_seconds: float = Field(default=5.0, gt=0)
     max_payment_attempts_per_order: int = Field(default=10, ge=1)  # then 429 too_many_attempts
     db_pool_size: int = 10
     # Seconds a request waits for a PostgreSQL connection before 503 SERVICE_UNAVAILABLE + Retry-After:

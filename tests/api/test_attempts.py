@@ -114,7 +114,7 @@ async def test_paid_order_names_its_payment(client: httpx.AsyncClient):
     paid = await paid_payment(client)
     for path, headers in [
         ("/api/v1/payments", {}),  # the fast lane
-        ("/api/v1/payments", {"Idempotency-Key": "after-paid"}),  # FastAPI's route
+        ("/api/v1/payments", {"Idempotency-Key": "after-paid"}),  # keyed (stored, then replayed)
         ("/api/v1/payments/public", ANON),
     ]:
         r = await client.post(path, json=upi(paid["order_id"], "a@upi"), headers=headers)

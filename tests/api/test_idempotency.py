@@ -58,7 +58,7 @@ async def test_in_flight_key_is_409(client: httpx.AsyncClient):
 
     fp = idempotency.request_fingerprint("/api/v1/orders", b'{"amount":500}')
     started = await idempotency.begin(merchant_id="550e8400-e29b-41d4-a716-446655440000", key="busy", fingerprint=fp)
-    assert isinstance(started, idempotency.Started)
+    assert isinstance(started, idempotency.Claim)
     r = await client.post("/api/v1/orders", json={"amount": 500}, headers={"Idempotency-Key": "busy"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "IDEMPOTENCY_CONFLICT"
 
