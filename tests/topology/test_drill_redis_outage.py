@@ -101,6 +101,8 @@ def _run_drill(
         assert not load.failures, load.failures[:3]  # every create answered 201, Redis or not
         assert around, "no payment was created around the outage"
         assert _taskiq_pids(drill) == pids, "a worker process was restarted"
+        consumers = redis.Redis.from_url(services.redis.url).xinfo_consumers("paygate", "paygate-workers")
+        assert len(consumers) == 2, consumers  # one per live worker child: none piled up by restarts
         assert db_rows(services.pg_url, alive)[0][0] == 2
 
         def delivered(ids: list[str], events=EVENTS) -> bool:
