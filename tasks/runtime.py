@@ -1,8 +1,10 @@
-"""What a worker runs besides tasks: the database, the heartbeat and the sweeper."""
+"""What a worker runs besides tasks: the database, the heartbeat, the sweeper, and the queue's
+consumer group kept clear of the consumers dead workers left."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import socket
@@ -10,7 +12,7 @@ import uuid
 
 from taskiq import TaskiqState
 
-from paygate_app.core import heartbeat
+from paygate_app.core import heartbeat, queue
 from paygate_app.core.db import close_db, get_db
 from paygate_app.core.gc_tuning import tune_gc
 from paygate_app.core.settings import settings
@@ -18,19 +20,27 @@ from paygate_app.core.supervision import die_with_parent
 from paygate_app.core.webhooks.sender import close_http_client
 from tasks.sweeper import run_sweeper
 
+log = logging.getLogger("paygate.worker")
 HEARTBEAT_SECONDS = 2.0
+CONSUMER_CLEANUP_SECONDS = 60.0
 
 
-async def _beat_forever(name: str, stop: asyncio.Event) -> None:
+async def _every(seconds: float, stop: asyncio.Event, job) -> None:
+    """`job()` now and then every `seconds` until `stop`; a failure waits for the next turn."""
     while not stop.is_set():
         try:
-            await heartbeat.beat(name)
-        except Exception:
-            pass
+            await job()
+        except Exception as exc:
+            log.debug("%s failed: %s", getattr(job, "__name__", job), exc)
         try:
-            await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_SECONDS)
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
         except TimeoutError:
             pass
+
+
+async def _forget_dead_consumers() -> None:
+    if gone := await queue.forget_dead_consumers():
+        log.info("removed %d consumers of dead workers from the queue's group", len(gone))
 
 
 def die_with_supervisor() -> None:
@@ -53,8 +63,9 @@ async def start_worker_runtime(state: TaskiqState) -> None:
     state.paygate_worker = name
     state.paygate_stop = stop
     state.paygate_tasks = [
-        asyncio.create_task(_beat_forever(name, stop)),
+        asyncio.create_task(_every(HEARTBEAT_SECONDS, stop, lambda: heartbeat.beat(name))),
         asyncio.create_task(run_sweeper(stop)),
+        asyncio.create_task(_every(CONSUMER_CLEANUP_SECONDS, stop, _forget_dead_consumers)),
     ]
     tune_gc()
 

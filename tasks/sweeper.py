@@ -9,7 +9,7 @@ import asyncio
 import logging
 import time
 
-from paygate_app.core import idempotency, processing
+from paygate_app.core import idempotency, processing, queue
 from paygate_app.core.observability import observe_sweep
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
@@ -31,14 +31,17 @@ in_flight: set[str] = set()
 # seconds), work that is due but recent is most likely still in the queue, behind the tasks
 # running now: the sweeper then takes only what is overdue by BUSY_SLACK (lost work) instead of
 # doing the queue's work beside it (each queued job would then find its work done). Once the
-# queue has been quiet for QUEUE_ACTIVE seconds, it takes everything due again.
+# queue has been quiet for QUEUE_ACTIVE seconds, it takes everything due again; and for BUSY_SLACK
+# seconds after this process's listener got the queue back from an outage (Redis down, restarted
+# empty, flushed), since the work rung while it was gone is not in it.
 QUEUE_ACTIVE = 5.0  # s
 BUSY_SLACK = 30.0  # s
 last_task_started: float = float("-inf")  # time.monotonic() of the newest task (tasks/jobs.py)
 
 
 def queue_is_active() -> bool:
-    return time.monotonic() - last_task_started < QUEUE_ACTIVE
+    now = time.monotonic()
+    return now - last_task_started < QUEUE_ACTIVE and now - queue.found_again_at() >= BUSY_SLACK
 
 
 def mark_task_started(ids: list[str]) -> None:

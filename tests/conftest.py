@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.live_app import LiveApp, start_app
+from tests.support.servers import PrivateRedis, missing_binaries
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,3 +50,13 @@ def page(browser) -> Iterator[object]:
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A `redis-server` of this test's own on a free port: it may be killed, restarted, flushed."""
+    if "redis-server" in missing_binaries():
+        pytest.skip("needs redis-server on this machine")
+    server = PrivateRedis()
+    yield server
+    server.close()

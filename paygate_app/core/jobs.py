@@ -1,9 +1,10 @@
 """The bell: core code rings the queue (core/queue.py) for background work, by task name.
 
 The database is the source of truth. A ring that fails (queue down) is logged and dropped:
-the sweeper finds the due row and does the work anyway. Rings are heard once the broker has
-started (the app's lifespan, a worker's start-up); before that, and after shutdown, ringing
-does nothing (scripts and tests that use the core without a queue).
+the sweeper finds the due row and does the work anyway, and the outbox rows written claimed for
+the job that was rung are released at once, so the sweeper sends them on its next pass. Rings
+are heard once the broker has started (the app's lifespan, a worker's start-up); before that,
+and after shutdown, ringing does nothing (scripts and tests that use the core without a queue).
 
 The tasks that hear the rings are in tasks/jobs.py, registered under these names.
 """
@@ -20,6 +21,7 @@ from taskiq.kicker import AsyncKicker
 
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.queue import broker
+from paygate_app.core.webhooks import store
 
 log = logging.getLogger("paygate.jobs")
 
@@ -73,5 +75,14 @@ async def ring(kind: JobKind, job_id: str, *, webhooks: Sequence[str] = (), held
             await _kiq(kind.value, job_id, list(webhooks))
         else:
             await _kiq(kind.value, job_id)
-    except Exception:  # the sweeper is the safety net
-        log.warning("could not enqueue %s %s; the sweeper will pick it up", kind, job_id, exc_info=True)
+    except Exception as exc:  # the sweeper is the safety net
+        log.warning("could not enqueue %s %s (%s); the sweeper will pick it up", kind, job_id, exc)
+        if webhooks and held_until:
+            await _release(list(webhooks), held_until)
+
+
+async def _release(log_ids: list[str], held_until: datetime) -> None:
+    try:
+        await store.release(log_ids, held_until)
+    except Exception:  # the claim runs out by itself
+        log.warning("could not release the claim on %s", log_ids, exc_info=True)

@@ -7,44 +7,79 @@ worker's entry point: `taskiq worker tasks.broker:broker`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 
 from taskiq import AsyncBroker, InMemoryBroker
 
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.settings import settings
 
+log = logging.getLogger("paygate.queue")
+
 AUTOCLAIM_INTERVAL_SECONDS = 2.0  # how often a listener looks for messages a dead worker left unacknowledged
+RETRY_FIRST_SECONDS = 0.1  # a listener that lost Redis tries again after this, doubling on each failure...
+RETRY_MAX_SECONDS = 2.0  # ...up to this
+DEAD_CONSUMER_IDLE_MS = 600_000  # a group consumer idle this long with nothing pending belongs to a dead worker
+
+# XINFO CONSUMERS and XGROUP DELCONSUMER in one script: a consumer is removed only if, at that
+# instant, it holds no pending message (DELCONSUMER would drop its pending entries) and is idle.
+_FORGET_IDLE_CONSUMERS = """
+local gone = {}
+for _, fields in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local c = {}
+  for i = 1, #fields, 2 do c[fields[i]] = fields[i + 1] end
+  if c['pending'] == 0 and c['idle'] >= tonumber(ARGV[2]) and c['name'] ~= ARGV[3] then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], c['name'])
+    gone[#gone + 1] = c['name']
+  end
+end
+return gone
+"""
 
 
 def _stream_broker_class() -> type:
     from redis.asyncio import Redis
+    from redis.exceptions import RedisError
     from taskiq.acks import AckableMessage
     from taskiq_redis import RedisStreamBroker
 
     class PaygateStreamBroker(RedisStreamBroker):
-        """RedisStreamBroker that sends and acknowledges in batches over one shared client.
+        """taskiq-redis's RedisStreamBroker with these differences (the rest is upstream's):
 
-        Upstream builds a new `Redis` client (and its ~170 response callbacks) for every message
-        sent and every ack, half the CPU of a `kiq`; and each is its own round trip. Here one
-        client over the broker's pool is shared (each command still takes a pooled connection),
-        the messages sent in one event-loop turn go as one pipeline of XADDs, and the acks of one
-        turn as one XACK per stream. Same messages, same acknowledgements.
-
-        Upstream's listener also looks for abandoned messages (a lock check, SET, XAUTOCLAIM and a
-        release script: four more round trips) after every read, so a busy worker paid them per
-        batch of messages. Here it looks at most every `AUTOCLAIM_INTERVAL_SECONDS`, the same
-        cadence as an idle listener's (its read blocks for `xread_block` ms); a message is only
-        reclaimed after `idle_timeout` anyway.
+        - Sends and acks go in batches over one shared client. Upstream builds a new `Redis`
+          client (and its ~170 response callbacks) for every message sent and every ack, half the
+          CPU of a `kiq`, each its own round trip. Here the messages sent in one event-loop turn go
+          as one pipeline of XADDs, and the acks of one turn as one XACK per stream.
+        - The listener looks for abandoned messages every `AUTOCLAIM_INTERVAL_SECONDS` (one
+          XAUTOCLAIM per stream), not after every read (upstream: a lock check, SET, XAUTOCLAIM and
+          a release script, four round trips per batch read). XAUTOCLAIM is atomic and restarts
+          the idle time of what it claims, so two listeners never claim one message: no lock.
+        - The listener survives Redis: a failed read (Redis down, restarted empty, or flushed:
+          "UNBLOCKED the stream key no longer exists", NOGROUP) is retried after a pause that
+          doubles up to `RETRY_MAX_SECONDS`, and the group is declared again first. Upstream
+          raises, which ends the worker process (taskiq restarts it, again and again, until Redis
+          is back). A failed ack is logged: the message stays pending and is reclaimed (the job is
+          idempotent), or went with the lost stream.
+        - `forget_idle_consumers` removes the group's consumers of dead workers.
         """
 
         _shared: Redis | None = None
+        _failures = 0
+        found_again_at = float("-inf")  # time.monotonic() the listener last got Redis back after losing it
 
         def _client(self) -> Redis:
             if self._shared is None:
                 self._shared = Redis(connection_pool=self.connection_pool)
             return self._shared
+
+        async def _declare_consumer_group(self) -> None:
+            try:
+                await super()._declare_consumer_group()
+            except RedisError as exc:  # down: the listener declares it once Redis answers
+                log.warning("could not declare the consumer group (%s); the listener will", exc)
 
         async def _send_many(self, messages: list) -> list[None]:
             if len(messages) == 1:
@@ -61,8 +96,11 @@ def _stream_broker_class() -> type:
             by_stream: dict = {}
             for queue_name, message_id in acks:
                 by_stream.setdefault(queue_name, []).append(message_id)
-            for queue_name, ids in by_stream.items():
-                await self._client().xack(queue_name, self.consumer_group_name, *ids)
+            try:
+                for queue_name, ids in by_stream.items():
+                    await self._client().xack(queue_name, self.consumer_group_name, *ids)
+            except RedisError as exc:
+                log.warning("%d acks lost (%s): reclaimed later, or gone with the queue", len(acks), exc)
             return [None] * len(acks)
 
         async def kick(self, message) -> None:
@@ -73,41 +111,58 @@ def _stream_broker_class() -> type:
             next_autoclaim = 0.0
             async with Redis(connection_pool=self.connection_pool) as redis_conn:
                 while True:
-                    fetched = await redis_conn.xreadgroup(
-                        self.consumer_group_name,
-                        self.consumer_name,
-                        {self.queue_name: ">", **self.additional_streams},
-                        block=self.block,
-                        noack=False,
-                        count=self.count,
+                    streams = {self.queue_name: ">", **self.additional_streams}
+                    read = redis_conn.xreadgroup(
+                        self.consumer_group_name, self.consumer_name, streams, block=self.block, count=self.count
                     )
-                    for stream, messages in fetched:
+                    for stream, messages in await self._surviving(read):
                         for message_id, message in messages:
                             yield self._ackable(stream, message_id, message)
                     if time.monotonic() < next_autoclaim:
                         continue
                     next_autoclaim = time.monotonic() + AUTOCLAIM_INTERVAL_SECONDS
-                    async for abandoned in self._autoclaim(redis_conn):
-                        yield abandoned
+                    for stream, messages in await self._surviving(self._autoclaim(redis_conn)):
+                        for message_id, message in messages:
+                            yield self._ackable(stream, message_id, message)
 
-        async def _autoclaim(self, redis_conn: Redis) -> AsyncGenerator[AckableMessage, None]:
-            """Messages other consumers left unacknowledged for `idle_timeout` ms (upstream's code)."""
-            for stream in [self.queue_name, *self.additional_streams.keys()]:
-                lock = redis_conn.lock(
-                    f"autoclaim:{self.consumer_group_name}:{stream}", timeout=self.unacknowledged_lock_timeout
+        async def _surviving(self, command: Awaitable[list]) -> list:
+            """The command's answer; on a Redis error nothing, after the pause (see the class)."""
+            try:
+                answer = await command
+            except RedisError as exc:
+                self._failures += 1
+                level = logging.WARNING if self._failures == 1 else logging.DEBUG
+                log.log(level, "queue unreachable (%s); the listener retries (failure %d)", exc, self._failures)
+                await asyncio.sleep(min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2 ** (self._failures - 1)))
+                await self._declare_consumer_group()
+                return []
+            if self._failures:
+                log.warning("queue back after %d failed reads", self._failures)
+                self._failures = 0
+                self.found_again_at = time.monotonic()
+            return answer
+
+        async def _autoclaim(self, redis_conn: Redis) -> list:
+            """Messages other consumers left unacknowledged for `idle_timeout` ms, as XREADGROUP answers."""
+            found = []
+            for stream in [self.queue_name, *self.additional_streams]:
+                _, messages, *_ = await redis_conn.xautoclaim(
+                    stream,
+                    self.consumer_group_name,
+                    self.consumer_name,
+                    min_idle_time=self.idle_timeout,
+                    count=self.unacknowledged_batch_size,
                 )
-                if await lock.locked():
-                    continue
-                async with lock:
-                    pending = await redis_conn.xautoclaim(
-                        name=stream,
-                        groupname=self.consumer_group_name,
-                        consumername=self.consumer_name,
-                        min_idle_time=self.idle_timeout,
-                        count=self.unacknowledged_batch_size,
-                    )
-                    for message_id, message in pending[1]:
-                        yield self._ackable(stream, message_id, message)
+                found.append((stream, messages))
+            return found
+
+        async def forget_idle_consumers(self, idle_ms: int = DEAD_CONSUMER_IDLE_MS) -> list[str]:
+            """Remove the group's consumers (other than this one) idle `idle_ms` with nothing pending:
+            every worker process that ever listened left one behind."""
+            gone = await self._client().eval(
+                _FORGET_IDLE_CONSUMERS, 1, self.queue_name, self.consumer_group_name, idle_ms, self.consumer_name
+            )
+            return [name.decode() if isinstance(name, bytes) else name for name in gone]
 
         def _ackable(self, stream, message_id, message: dict) -> AckableMessage:
             return AckableMessage(data=message[b"data"], ack=self._ack_generator(message_id, stream))
@@ -130,9 +185,20 @@ def make_broker() -> AsyncBroker:
             consumer_id="0",  # read messages enqueued before the group existed
             maxlen=200_000,
             idle_timeout=120_000,
-            unacknowledged_lock_timeout=60,
         )
     return InMemoryBroker(max_async_tasks=2000, propagate_exceptions=False)
 
 
 broker = make_broker()
+
+
+def found_again_at() -> float:
+    """time.monotonic() when this process's listener last got the queue back after losing it (Redis
+    down, restarted empty, flushed); -inf if never. Work rung before then may be missing from it."""
+    return getattr(broker, "found_again_at", float("-inf"))
+
+
+async def forget_dead_consumers() -> list[str]:
+    """The stream group's consumers left by dead workers, removed (none with the in-process queue)."""
+    forget = getattr(broker, "forget_idle_consumers", None)
+    return await forget() if forget else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,11 +16,19 @@ from tests.support.live_app import app_env
 REDIS_DB = 11
 
 
+class _Server(ThreadingHTTPServer):
+    # Python's listen backlog is 5: a burst of concurrent deliveries (a sweeper pass after an
+    # outage) would have its connections dropped and retried by TCP for seconds, then time out at
+    # the sender and be sent again. A merchant's server takes a burst.
+    request_queue_size = 256
+
+
 class Receiver:
-    """A webhook receiver on 127.0.0.1 that answers 200 and counts events."""
+    """A webhook receiver on 127.0.0.1 that answers 200 and keeps each body with its arrival time."""
 
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
+        self.arrived: list[float] = []  # time.monotonic() of each body, in order
         self.lock = threading.Lock()
         outer = self
 
@@ -28,13 +37,14 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with outer.lock:
                     outer.bodies.append(body)
+                    outer.arrived.append(time.monotonic())
                 self.send_response(200)
                 self.end_headers()
 
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

@@ -21,7 +21,7 @@ async def stream() -> AsyncIterator[str]:
     name = f"paygate-test-{uuid.uuid4().hex[:8]}"
     yield name
     client = aioredis.Redis.from_url(REDIS_URL)
-    await client.delete(name, f"autoclaim:group:{name}")
+    await client.delete(name)
     await client.aclose()
 
 

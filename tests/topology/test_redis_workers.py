@@ -134,7 +134,7 @@ def test_redis_flushed_mid_batch_sweeper_finishes(api, topology_env, tmp_path):
 def test_payments_wait_for_a_worker_then_complete(api, topology_env, tmp_path):
     ids = _create_payments(api, 5)
     deadline = time.monotonic() + 30
-    with psycopg.connect(topology_env["DATABASE_URL"]) as conn:
+    with psycopg.connect(topology_env["DATABASE_URL"], autocommit=True) as conn:  # now() per statement
         # Until every payment is due (past its process_after): none settled without a worker.
         while conn.execute("SELECT COUNT(*) FROM payments WHERE process_after >= now()").fetchone()[0]:
             assert time.monotonic() < deadline, "payments never came due"

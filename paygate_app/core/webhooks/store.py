@@ -8,6 +8,7 @@ and each of its items runs again as a set of one.
 
 - claim: a conditional UPDATE leases due, unheld, pending logs (`claimed_until`), so two
   workers (a queued job and the sweeper, say) never send the same attempt twice;
+- release: a claim taken for a job that was never queued is given up at once;
 - record: lock the logs (in id order, so two sets cannot deadlock), append each attempt
   numbered after the last one (read after the lock), move each log only while its claim holds.
 """
@@ -96,6 +97,34 @@ async def _claim_set(items: list[tuple[str, float]]) -> list[Claimed | None]:
         row = by_id.pop(log_id, None)
         out.append(None if row is None else Claimed.from_row(row, until))
     return out
+
+
+# --- release ------------------------------------------------------------------------------
+
+_RELEASE_SET = """UPDATE webhook_logs l SET claimed_until = NULL
+   FROM unnest(:ids::varchar[], :helds::timestamptz[]) AS r(id, held)
+   WHERE l.id = r.id AND l.claimed_until = r.held AND l.status = 'pending' RETURNING l.id"""
+_RELEASE_ITEM = """UPDATE webhook_logs SET claimed_until = NULL
+   WHERE id = :id AND claimed_until = :held AND status = 'pending'"""
+
+
+async def release(log_ids: list[str], held_until: datetime) -> None:
+    """Give up the claim `held_until` on these logs (written claimed for a job that was never
+    queued), with the other releases of the moment: due and unheld, the sweeper sends them next."""
+    await loop_batcher("webhook-releases", _release_set).submit((log_ids, held_until))
+
+
+async def _release_set(items: list[tuple[list[str], datetime]]) -> list[None]:
+    db = await get_db()
+    pairs = sorted({(log_id, held) for log_ids, held in items for log_id in log_ids})
+    if db.dialect == "postgresql":
+        params = {"ids": [i for i, _ in pairs], "helds": [h for _, h in pairs]}
+        await db.fetch_all(_RELEASE_SET, params, binary_params=True)
+    else:
+        async with db.transaction() as tx:
+            for log_id, held in pairs:
+                await tx.execute(_RELEASE_ITEM, {"id": log_id, "held": held})
+    return [None] * len(items)
 
 
 # --- read held ------------------------------------------------------------------------------
