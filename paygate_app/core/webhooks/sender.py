@@ -20,6 +20,7 @@ client"), with:
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import ssl
@@ -28,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from paygate_app.core.errors import BadRequest
@@ -189,11 +191,11 @@ async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: di
     text: str | None = None
     error: str | None = None
     try:
-        host, port = parse_webhook_url(url)
-        if _is_ip(host) and not private_hosts_allowed():
-            await check_public_host(host, port)
+        target = _target(url)
+        if target.ip_literal and not private_hosts_allowed():
+            await check_public_host(target.host, target.port)
         async with asyncio.timeout(settings.webhook_timeout):
-            async with client.post(url, data=body, headers=headers, allow_redirects=False) as response:
+            async with client.post(target.url, data=body, headers=headers, allow_redirects=False) as response:
                 code = response.status
                 text = _clip((await _read_start(response)).decode("utf-8", errors="replace"), MAX_BODY_CHARS)
     except TimeoutError:
@@ -211,6 +213,20 @@ async def send(client: aiohttp.ClientSession, url: str, body: bytes, headers: di
         response_body=text,
         duration_ms=duration_ms,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    url: yarl.URL
+    host: str
+    port: int
+    ip_literal: bool  # aiohttp does not resolve an IP literal, so it is vetted before each send
+
+
+@functools.lru_cache(maxsize=1024)  # parsed once per webhook URL; an invalid one raises and is not kept
+def _target(url: str) -> _Target:
+    host, port = parse_webhook_url(url)
+    return _Target(yarl.URL(url), host, port, _is_ip(host))
 
 
 def _is_ip(host: str) -> bool:
