@@ -187,6 +187,50 @@ async def test_outside_development_a_private_address_is_refused_before_connectin
     assert server.connections == 0
 
 
+async def test_an_ip_literal_is_vetted_on_every_send_though_its_url_is_parsed_once(monkeypatch) -> None:
+    vetted: list[tuple[str, int]] = []
+
+    async def vet(host: str, port: int) -> str:
+        vetted.append((host, port))
+        return host
+
+    monkeypatch.setattr(settings, "webhook_allow_private_hosts", False)
+    monkeypatch.setattr(sender, "check_public_host", vet)
+    http = sender.make_client()
+    async with RawServer(lambda c, n, r: OK) as server:
+        port = int(server.url.split(":")[2].split("/")[0])
+        results = [await post(http, server.url) for _ in range(3)]
+    await http.close()
+    assert [r.response_code for r in results] == [200, 200, 200]
+    assert vetted == [("127.0.0.1", port)] * 3  # aiohttp does not resolve an IP literal: we vet it each time
+
+
+async def test_an_answer_that_stalls_mid_body_times_out_and_its_connection_is_closed(http, monkeypatch) -> None:
+    # Headers and part of the body, then nothing: the one timer of the attempt (aiohttp's own are
+    # off) must cover reading the body too, and the connection it gave up on must not be reused.
+    monkeypatch.setattr(settings, "webhook_timeout", 0.5)
+    stall = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"
+    closed = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(stall)
+        await writer.drain()
+        await reader.read()  # until the client closes its end
+        closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    started = asyncio.get_running_loop().time()
+    result = await post(http, f"http://127.0.0.1:{port}/hook")
+    elapsed = asyncio.get_running_loop().time() - started
+    await asyncio.wait_for(closed.wait(), 5)  # the client closed the connection
+    server.close()
+    assert result.error == "Timed out after 0.5s", result
+    assert 0.4 <= elapsed < 3
+
+
 # --- HTTPS ------------------------------------------------------------------------------------
 
 
