@@ -228,6 +228,7 @@ async def test_an_answer_that_stalls_mid_body_times_out_and_its_connection_is_cl
     await asyncio.wait_for(closed.wait(), 5)  # the client closed the connection
     server.close()
     assert result.error == "Timed out after 0.5s", result
+    assert not result.ok  # a 2xx whose body never came is a failed attempt: it is retried
     assert 0.4 <= elapsed < 3
 
 

@@ -53,7 +53,8 @@ class SendResult:
 
     @property
     def ok(self) -> bool:
-        return self.response_code is not None and 200 <= self.response_code < 300
+        # A 2xx whose body did not arrive in time is a failed attempt (error set): retried.
+        return self.error is None and self.response_code is not None and 200 <= self.response_code < 300
 
     @property
     def gone(self) -> bool:
