@@ -1,7 +1,7 @@
 """CPU per webhook send, client by client: the sending process's CPU seconds per POST.
 
     .venv/bin/python -m bench.client_cost [-n 20000] [--concurrency 1,50] [--repeat 3]
-                                          [--clients harness,aiohttp,main,httpx] [--loop uvloop]
+                                          [--clients harness,ours,aiohttp@6155bf2,httpx] [--loop uvloop]
 
 A receiver (bench/receiver.py: raw asyncio + uvloop, verifies both signatures) runs in its own
 process on 127.0.0.1. Each (client, concurrency, run) is measured in a fresh child process that
@@ -13,14 +13,13 @@ frequency effects) and wall sends/s (shares the 2 cores with the receiver).
 
 Clients:
 - `harness`: the same tasks and semaphore around a send that does nothing (the floor to subtract);
-- `aiohttp`: `sender.send` through `sender.make_client()`, as delivery calls it, in the production
-  configuration (addresses vetted when a connection opens: a stub vet answers 127.0.0.1 for the
-  receiver's name, `localhost`); `aiohttp@REF`: the same with sender.py as it is at git REF
-  (before/after a change);
-- `main`: the hand-written client of branch main, loaded at run time from
-  `git show main:paygate_app/core/webhooks/http_client.py` (not kept in this tree; it needs
-  `httptools`, which this branch does not depend on: `.venv/bin/pip install httptools`) and called
-  as main's `send` called it;
+- `ours`: `sender.send` through `sender.make_client()` (the hand-written client,
+  core/webhooks/http_client.py), as delivery calls it, in the production configuration
+  (addresses vetted when a connection opens: a stub vet answers 127.0.0.1 for the receiver's
+  name, `localhost`);
+- `aiohttp@REF`: the same with sender.py as it is at git REF, loaded at run time (`aiohttp@6155bf2`:
+  the aiohttp sender, the last commit that delivered with aiohttp; it needs `aiohttp`, in the
+  `dev` extra); `ours@REF` likewise for another version of our sender (one with `make_client`).
 - `httpx`: `httpx.AsyncClient` with the same limits (no redirects, no cookies kept, total
   timeout, capped body read, keep-alive pool of `WEBHOOK_CONCURRENCY`).
 
@@ -106,9 +105,13 @@ async def _client(name: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
 
         return noop, nothing
 
-    if name == "aiohttp" or name.startswith("aiohttp@"):
-        if name != "aiohttp":  # that commit's sender.py, to compare before and after
-            sender = _module_at(name.partition("@")[2], "paygate_app/core/webhooks/sender.py", "old_sender")
+    if name == "ours" or name.startswith(("ours@", "aiohttp@")):
+        ref = name.partition("@")[2]
+        if ref:  # that commit's sender.py, to compare before and after
+            try:
+                sender = _module_at(ref, "paygate_app/core/webhooks/sender.py", "old_sender")
+            except ImportError as exc:
+                raise SystemExit(f"{name}: {exc} (pip install -e '.[dev]' brings aiohttp)") from None
         settings.webhook_allow_private_hosts = False  # production: vetted at connect time
 
         async def vet(host: str, port: int) -> str:
@@ -117,14 +120,11 @@ async def _client(name: str) -> tuple[Send, Callable[[], Awaitable[None]]]:
         sender.check_public_host = vet
         client = sender.make_client()
 
-        async def send_aiohttp(url: str, body: bytes, headers: dict[str, str]) -> int | None:
+        async def send_sender(url: str, body: bytes, headers: dict[str, str]) -> int | None:
             result = await sender.send(client, url, body, dict(headers))
             return result.response_code
 
-        return send_aiohttp, client.close
-
-    if name == "main":
-        return _main_client(settings, sender)
+        return send_sender, client.close
 
     if name == "httpx":
         return _httpx_client(settings, sender)
@@ -138,35 +138,6 @@ def _module_at(ref: str, path: str, name: str) -> types.ModuleType:
     sys.modules[name] = module  # dataclasses look their module up
     exec(compile(source.stdout, f"{ref}:{path}", "exec"), module.__dict__)
     return module
-
-
-def _main_client(settings, sender) -> tuple[Send, Callable[[], Awaitable[None]]]:
-    try:
-        import httptools  # noqa: F401  (main's dependency, not this branch's)
-    except ImportError:
-        raise SystemExit("the `main` client needs httptools: .venv/bin/pip install httptools") from None
-    module = _module_at("main", "paygate_app/core/webhooks/http_client.py", "main_http_client")
-    client = module.WebhookHttpClient(user_agent=sender.USER_AGENT, body_limit=sender.BODY_LIMIT)
-
-    async def vet(host: str, port: int) -> str:
-        return "127.0.0.1"
-
-    async def send_main(url: str, body: bytes, headers: dict[str, str]) -> int | None:
-        # main's sender.send, minus what is the same for every client (SendResult, clipping)
-        started = time.perf_counter()
-        code = None
-        try:
-            sender.parse_webhook_url(url)
-            async with asyncio.timeout(settings.webhook_timeout):
-                response = await client.post(url, body, dict(headers), vet=vet)
-            code = response.status
-            sender._clip(response.body.decode("utf-8", errors="replace"), sender.MAX_BODY_CHARS)
-        except Exception as exc:
-            print(f"main: {type(exc).__name__}: {exc}", file=sys.stderr)
-        sender.SendResult(code, None, None, int((time.perf_counter() - started) * 1000))
-        return code
-
-    return send_main, client.close
 
 
 def _httpx_client(settings, sender) -> tuple[Send, Callable[[], Awaitable[None]]]:
@@ -274,7 +245,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20_000, help="timed sends per run")
     parser.add_argument("--concurrency", default="1,50", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--clients", default="harness,aiohttp,main,httpx", type=lambda s: s.split(","))
+    parser.add_argument("--clients", default="harness,ours,aiohttp@6155bf2,httpx", type=lambda s: s.split(","))
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop")
     parser.add_argument("--profile", help="cProfile the timed part into this file (with --child)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
