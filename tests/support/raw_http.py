@@ -37,13 +37,7 @@ class RawServer:
         conn_no, n = self.connections, 0
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":", 1)[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                request = head + await reader.readexactly(length)
+                request = await read_request(reader)
                 self.requests.append(request)
                 n += 1
                 reply = self.answer(conn_no, n, request)
@@ -57,3 +51,12 @@ class RawServer:
             pass
         finally:
             writer.close()
+
+
+async def read_request(reader: asyncio.StreamReader) -> bytes:
+    """One request (head and Content-Length body) as sent."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
+    return head + await reader.readexactly(length)

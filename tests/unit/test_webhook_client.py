@@ -21,7 +21,7 @@ import trustme
 from paygate_app.core.settings import settings
 from paygate_app.core.webhooks import config, sender
 from paygate_app.core.webhooks.http_client import WebhookHttpClient
-from tests.support.raw_http import OK, RawServer
+from tests.support.raw_http import OK, RawServer, read_request
 
 pytestmark = pytest.mark.asyncio
 
@@ -234,29 +234,15 @@ async def test_cookies_are_not_kept_between_sends(http) -> None:
     assert len(server.requests) == 2 and all(b"\r\ncookie:" not in r.lower() for r in server.requests)
 
 
-class CountingServer:
+class CountingServer(RawServer):
     """Answers each request after `release` is set; counts connections open at once."""
 
     def __init__(self) -> None:
+        super().__init__(lambda *_: OK)
         self.open = 0
         self.most_open = 0
-        self.connections = 0
         self.waiting = 0
         self.release = asyncio.Event()
-        self.server: asyncio.Server | None = None
-
-    async def __aenter__(self) -> CountingServer:
-        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/hook"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -264,11 +250,7 @@ class CountingServer:
         self.most_open = max(self.most_open, self.open)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(x.split(b":", 1)[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-length:")
-                )
-                await reader.readexactly(length)
+                await read_request(reader)
                 self.waiting += 1
                 await self.release.wait()
                 self.waiting -= 1
@@ -351,11 +333,7 @@ class TlsServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                int(x.split(b":", 1)[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-length:")
-            )
-            self.requests.append(head + await reader.readexactly(length))
+            self.requests.append(await read_request(reader))
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure")
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
