@@ -146,21 +146,15 @@ class PostgresDatabase:
         return await self._run("execute", sql, params)
 
     @asynccontextmanager
-    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[Executor]:
-        """One transaction on one connection. `pipeline`: statements are sent without waiting
-        for each other (psycopg's pipeline mode); BEGIN goes with the first statement and COMMIT
-        with the last, so a transaction whose reads are fetched once costs two round trips.
-        Only `fetch_*` results are waited for (an `execute`'s row count is not known there)."""
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """One transaction on one connection (BEGIN, each statement and COMMIT a round trip: the
+        hot paths are single statements instead, which PostgreSQL runs as their own transaction)."""
         import psycopg
 
         try:
             async with self._pool.connection() as conn:
-                if pipeline:
-                    async with conn.pipeline(), conn.transaction():
-                        yield PgExecutor(conn)
-                else:
-                    async with conn.transaction():
-                        yield PgExecutor(conn)
+                async with conn.transaction():
+                    yield PgExecutor(conn)
         except psycopg.OperationalError as exc:
             raise ServiceUnavailable("Database unavailable") from exc
 
@@ -322,7 +316,7 @@ class SqliteDatabase:
             return await SqliteExecutor(self._conn).execute(sql, params)
 
     @asynccontextmanager
-    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[Executor]:
+    async def transaction(self) -> AsyncIterator[Executor]:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:

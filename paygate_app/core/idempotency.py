@@ -156,31 +156,12 @@ async def complete_in(tx: Executor, claim: Claim, *, status: int, body: bytes) -
     return await tx.execute(_COMPLETE, {**_ids(claim), "s": status, "b": body.decode()})
 
 
-_COMPLETE_SET = """UPDATE idempotency_keys k SET status = 'done', response_status = u.s, response_body = u.b
-   FROM unnest(:ms::varchar[], :ks::varchar[], :ts::varchar[], :ss::int[], :bs::text[]) AS u(m, k, t, s, b)
+def complete_from(source: str) -> str:
+    """complete_in() over `source`, a relation `u` with the columns (m, k, t, s, b): the keys'
+    scope, key, owner token, answer status and body (a create statement completes its keys with it)."""
+    return f"""UPDATE idempotency_keys k SET status = 'done', response_status = u.s, response_body = u.b
+   FROM {source}
    WHERE k.merchant_id = u.m AND k.key = u.k AND k.owner = u.t AND k.status = 'processing'"""
-
-
-async def complete_set_in(tx: Executor, answers: list[tuple[Claim, int, bytes]]) -> None:
-    """complete_in() for several claims, each of which the caller's transaction holds locked:
-    one statement over arrays on PostgreSQL (not waited for in a pipeline), one row at a time on SQLite."""
-    if not answers:
-        return
-    if tx.dialect != "postgresql":
-        for claim, status, body in answers:
-            await complete_in(tx, claim, status=status, body=body)
-        return
-    await tx.execute(
-        _COMPLETE_SET,
-        {
-            "ms": [c.scope for c, _, _ in answers],
-            "ks": [c.key for c, _, _ in answers],
-            "ts": [c.token for c, _, _ in answers],
-            "ss": [s for _, s, _ in answers],
-            "bs": [b.decode() for _, _, b in answers],
-        },
-        binary_params=True,
-    )
 
 
 def key_taken() -> IdempotencyConflict:

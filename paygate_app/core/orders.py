@@ -126,6 +126,7 @@ async def create_order(
         raise key_taken()
     if claim is not None:
         claim.recorded = True
+    _remember(row["id"], amount, currency)
     return order
 
 
@@ -134,6 +135,43 @@ _INSERT = """INSERT INTO orders (id, merchant_id, amount, currency, receipt, not
 _ROW = ":id, :merchant_id, :amount, :currency, :receipt, :notes, :callback_url, :status, :created_at, :created_at"
 _VALUES = f" VALUES ({_ROW})"
 _IF_KEY_DONE = f" SELECT {_ROW} WHERE EXISTS (SELECT 1 FROM idempotency_keys WHERE {KEY_DONE})"
+
+
+# An order's amount and currency never change after its INSERT, so a payment's create can build
+# its events' bodies before its statement runs (core/payment_create.py); the statement checks them
+# against the locked order row all the same. Kept per process: what this process created or read.
+_VALUES_KEPT = 20_000
+_values: dict[str, tuple[int, str]] = {}
+
+
+def _remember(order_id: str, amount: int, currency: str) -> None:
+    if len(_values) >= _VALUES_KEPT:
+        _values.clear()  # cheaper than an LRU, and a miss costs one batched read
+    _values[order_id] = (amount, currency)
+
+
+def forget_values(order_id: str) -> None:
+    _values.pop(order_id, None)
+
+
+async def order_values(order_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """{order id: (amount, currency)} of those that exist: kept ones, the others in one read."""
+    found = {i: _values[i] for i in order_ids if i in _values}
+    missing = list({i for i in order_ids if i not in found})
+    if missing:
+        db = await get_db()
+        if db.dialect == "postgresql":
+            rows = await db.fetch_all(
+                "SELECT id, amount, currency FROM orders WHERE id = ANY(:ids::varchar[])", {"ids": missing},
+                binary_params=True,
+            )  # fmt: skip
+        else:
+            query = "SELECT id, amount, currency FROM orders WHERE id = :id"
+            rows = [r for i in missing if (r := await db.fetch_one(query, {"id": i}))]
+        for r in rows:
+            found[r["id"]] = (r["amount"], r["currency"])
+            _remember(r["id"], r["amount"], r["currency"])
+    return found
 
 
 async def get_order(order_id: str, *, merchant_id: str | None = None) -> dict:

@@ -3,19 +3,26 @@
 A create locks its order, inserts the payment only if the order is still the merchant's,
 unpaid and below its cap of attempts (`orders.payment_attempts`, counted up in the same
 step, so the cap holds under concurrent creates and across processes), then writes the
-`payment.created` / `payment.pending` outbox rows if the merchant has a webhook URL, with
-bodies built here from the inserted row (core/webhooks/events.py), and, for a create sent with an
-Idempotency-Key, completes the key with the 201 answer's exact bytes (core/idempotency.py). All
-in one transaction: a payment is never committed without the answer a retry replays. A keyed
-create inserts only while its request still owns the key (the key row locked with the order).
+`payment.created` / `payment.pending` outbox rows if the merchant has a webhook URL and, for a
+create sent with an Idempotency-Key, completes the key with the 201 answer's exact bytes
+(core/idempotency.py). All in one transaction: a payment is never committed without its events
+and the answer a retry replays. A keyed create inserts only while its request still owns the
+key (the key row locked with the order).
+
+The row a create inserts is known before it runs: the request's values and the order's amount
+and currency, which never change after the order's INSERT (core/orders.py `order_values`: kept
+per process, else read once per set). So `_plan` builds the row, its events' bodies
+(core/webhooks/events.py `build_body`) and the key's answer (`created_answer`) from those values
+first, and the write inserts the payment only if the locked order still has that amount and
+currency: what a body says is what the row holds.
 
 The creates that arrive together are one set (core/batching.py); one create is a set of one.
-On PostgreSQL the set is one statement over `unnest(…)` arrays (the order rows are locked in
-id order and read after the lock, so an order paid meanwhile is seen as paid and an attempt
-counted meanwhile is counted), and the outbox rows a second statement in the same pipelined
-transaction, with the keys' answers in one more statement sent along with it: two round
-trips per set. SQLite runs the same steps item by item. A set that fails
-as a whole wrote nothing, and each of its creates runs again as a set of one.
+On PostgreSQL the set is one statement (its own transaction, one round trip): the order rows
+locked in id order and read after the lock (an order paid meanwhile is seen as paid, an attempt
+counted meanwhile is counted), the payments inserted over `unnest(…)` arrays, and the outbox
+rows and keys' answers written by CTEs of the same statement. SQLite runs the same steps item by
+item in one transaction. A set that fails as a whole wrote nothing, and each of its creates
+runs again as a set of one.
 
 The outbox rows are written claimed (`claimed_until`) for the job the caller rings next, which
 then sends them without a claim of its own; if that job is lost, the claim runs out and the
@@ -30,11 +37,13 @@ from datetime import datetime
 
 from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import Executor, get_db
-from paygate_app.core.idempotency import Claim, complete_set_in
+from paygate_app.core.errors import UnexpectedState
+from paygate_app.core.idempotency import Claim, complete_from, complete_in
 from paygate_app.core.ids import new_uuid
-from paygate_app.core.payment_rows import COLUMNS, NAMES, created_answer, payment_public
+from paygate_app.core.orders import forget_values, order_values
+from paygate_app.core.payment_rows import COLUMNS, NAMES, PaymentStatus, created_answer, payment_public
 from paygate_app.core.settings import settings
-from paygate_app.core.webhooks.events import EventType, NewEvent, build_body, insert_events
+from paygate_app.core.webhooks.events import EventType, NewEvent, build_body, insert_events, insert_from
 
 log = logging.getLogger("paygate.payments")
 
@@ -65,39 +74,84 @@ class Created:
     claim_lost: bool = False  # not inserted: its request no longer owns its Idempotency-Key
 
 
+EVENTS = (EventType.PAYMENT_CREATED, EventType.PAYMENT_PENDING)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a create writes if the lock lets it: the row, its events and its key's answer."""
+
+    row: dict
+    event_ids: tuple[str, ...]  # one per EVENTS
+    bodies: tuple[str, ...]
+    answer: bytes | None  # the 201 answer, for a keyed create
+
+
+def _plan(item: NewPayment, amount: int, currency: str) -> _Plan:
+    row = {
+        "id": item.payment_id, "order_id": item.order_id, "merchant_id": item.merchant_id, "amount": amount,
+        "amount_refunded": 0, "currency": currency, "method": item.method, "status": PaymentStatus.PENDING.value,
+        "captured": False, "force_fail": item.force_fail, "vpa": item.vpa, "card_network": item.card_network,
+        "card_last4": item.card_last4, "error_code": None, "error_description": None, "process_after": item.due,
+        "created_at": item.at, "updated_at": item.at,
+    }  # fmt: skip
+    public = {"payment": payment_public(row)}
+    return _Plan(
+        row=row,
+        event_ids=tuple(new_uuid() for _ in EVENTS),
+        bodies=tuple(build_body(event, public) for event in EVENTS),
+        answer=created_answer(row) if item.claim is not None else None,
+    )
+
+
 _INS_COLUMNS = ", ".join(f"ins.{c}" for c in NAMES)
+# The outbox rows of the inserted payments whose merchant has a webhook URL, and their keys' answers.
+_EVENT_ROWS = """(SELECT x.id, i.m, x.event, x.payload, hook.webhook_url AS url, i.id AS pid, NULL::varchar AS rid,
+          i.at, i.held
+   FROM hook JOIN i ON i.id = hook.id
+   CROSS JOIN LATERAL (VALUES (i.e1, :ev1::varchar, i.b1), (i.e2, :ev2::varchar, i.b2)) AS x(id, event, payload)
+  ) AS e"""
+_ANSWERS = """(SELECT i.ks AS m, i.kk AS k, i.kt AS t, 201 AS s, i.answer AS b
+   FROM i JOIN ins ON ins.id = i.id WHERE i.ks IS NOT NULL) AS u"""
 
 _CREATE_SET = f"""WITH i AS (
        SELECT * FROM unnest(:ids::varchar[], :oids::varchar[], :ms::varchar[], :methods::varchar[], :ffs::bool[],
                             :vpas::varchar[], :nets::varchar[], :l4s::varchar[], :dues::timestamptz[],
-                            :ats::timestamptz[], :kss::varchar[], :kks::varchar[], :kts::varchar[]) WITH ORDINALITY
-         AS i(id, oid, m, method, ff, vpa, net, l4, due, at, ks, kk, kt, n)),
+                            :ats::timestamptz[], :kss::varchar[], :kks::varchar[], :kts::varchar[],
+                            :amounts::bigint[], :curs::varchar[], :e1s::varchar[], :e2s::varchar[],
+                            :b1s::text[], :b2s::text[], :answers::text[], :helds::timestamptz[]) WITH ORDINALITY
+         AS i(id, oid, m, method, ff, vpa, net, l4, due, at, ks, kk, kt, amount, cur, e1, e2, b1, b2, answer, held, n)),
      lk AS (
        SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = ANY(:oids::varchar[])
        ORDER BY id FOR UPDATE),
-     held AS (
+     owned AS (
        SELECT k.merchant_id, k.key FROM idempotency_keys k JOIN i ON k.merchant_id = i.ks AND k.key = i.kk
        WHERE i.ks IS NOT NULL AND k.owner = i.kt AND k.status = 'processing'
        ORDER BY k.merchant_id, k.key FOR UPDATE OF k),
      ok AS (
        SELECT i.*, lk.payment_attempts + row_number() OVER (PARTITION BY i.oid ORDER BY i.n) AS attempt
-       FROM i JOIN lk ON lk.id = i.oid WHERE lk.merchant_id = i.m AND lk.status = 'created'
-         AND (i.ks IS NULL OR EXISTS (SELECT 1 FROM held h WHERE h.merchant_id = i.ks AND h.key = i.kk))),
+       FROM i JOIN lk ON lk.id = i.oid
+       WHERE lk.merchant_id = i.m AND lk.status = 'created' AND lk.amount = i.amount AND lk.currency = i.cur
+         AND (i.ks IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.merchant_id = i.ks AND o.key = i.kk))),
      ins AS (
        INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method, status, captured,
            force_fail, vpa, card_network, card_last4, process_after, created_at, updated_at)
-       SELECT ok.id, lk.id, lk.merchant_id, lk.amount, 0, lk.currency, ok.method, 'pending', FALSE, ok.ff, ok.vpa,
+       SELECT ok.id, ok.oid, ok.m, ok.amount, 0, ok.cur, ok.method, 'pending', FALSE, ok.ff, ok.vpa,
               ok.net, ok.l4, ok.due, ok.at, ok.at
-       FROM ok JOIN lk ON lk.id = ok.oid WHERE ok.attempt <= :cap
+       FROM ok WHERE ok.attempt <= :cap
        RETURNING {COLUMNS}),
      counted AS (
        UPDATE orders o SET payment_attempts = o.payment_attempts + c.n
-       FROM (SELECT order_id, COUNT(*) AS n FROM ins GROUP BY order_id) AS c WHERE o.id = c.order_id)
-SELECT i.id AS request_id, lk.merchant_id AS locked_merchant_id, lk.status AS locked_status, {_INS_COLUMNS},
-       m.webhook_url,
-       (i.ks IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held h WHERE h.merchant_id = i.ks AND h.key = i.kk))
+       FROM (SELECT order_id, COUNT(*) AS n FROM ins GROUP BY order_id) AS c WHERE o.id = c.order_id),
+     hook AS (
+       SELECT ins.id, m.webhook_url FROM ins JOIN merchants m ON m.id = ins.merchant_id WHERE m.webhook_url <> ''),
+     logged AS ({insert_from(_EVENT_ROWS)}),
+     answered AS ({complete_from(_ANSWERS)})
+SELECT i.id AS request_id, lk.merchant_id AS locked_merchant_id, lk.status AS locked_status,
+       (lk.amount = i.amount AND lk.currency = i.cur) AS values_held, {_INS_COLUMNS}, hook.webhook_url,
+       (i.ks IS NOT NULL AND NOT EXISTS (SELECT 1 FROM owned o WHERE o.merchant_id = i.ks AND o.key = i.kk))
          AS claim_lost
-FROM i LEFT JOIN lk ON lk.id = i.oid LEFT JOIN ins ON ins.id = i.id LEFT JOIN merchants m ON m.id = ins.merchant_id"""
+FROM i LEFT JOIN lk ON lk.id = i.oid LEFT JOIN ins ON ins.id = i.id LEFT JOIN hook ON hook.id = ins.id"""
 
 # The same steps for one item (SQLite: one writer at a time, the transaction is the lock).
 _LOCK_ORDER = "SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = :id"
@@ -125,54 +179,53 @@ async def _create_many(items: list[NewPayment]) -> list[Created]:
     return [(await create_set([item]))[0] for item in items]
 
 
-async def create_set(items: list[NewPayment]) -> list[Created]:
+async def create_set(items: list[NewPayment], *, again: bool = True) -> list[Created]:
     """Create these payments, their outbox rows and their keys' answers in one transaction."""
+    values = await order_values([item.order_id for item in items])
+    plans = {item.payment_id: _plan(item, *values[item.order_id]) for item in items if item.order_id in values}
     db = await get_db()
-    async with db.transaction(pipeline=True) as tx:
-        if tx.dialect == "postgresql":
-            found = await _lock_and_insert_set(tx, items)
-        else:
-            found = [await _lock_and_insert_item(tx, item) for item in items]
-        rows = {row["request_id"]: row for row in found}
-        events: list[NewEvent] = []
-        log_ids: dict[str, list[str]] = {}
-        answers = [
-            (item.claim, 201, created_answer(rows[item.payment_id]))
-            for item in items
-            if item.claim is not None and rows[item.payment_id]["id"] is not None
-        ]
-        await complete_set_in(tx, answers)
-        for item in items:
-            row = rows[item.payment_id]
-            if row["id"] is None or not row["webhook_url"]:
-                continue
-            public = {"payment": payment_public(row)}
-            mine = [
-                NewEvent(new_uuid(), item.merchant_id, str(event), build_body(event, public), row["webhook_url"],
-                         item.at, payment_id=item.payment_id, claimed_until=item.held_until)
-                for event in (EventType.PAYMENT_CREATED, EventType.PAYMENT_PENDING)
-            ]  # fmt: skip
-            events += mine
-            log_ids[item.payment_id] = [e.id for e in mine]
-        await insert_events(tx, events)
-    for claim, _, _ in answers:
-        claim.recorded = True
-    return [_created(rows[item.payment_id], log_ids.get(item.payment_id, []), item.held_until) for item in items]
+    if db.dialect == "postgresql":
+        found = await _write_set(db, items, plans)
+    else:
+        async with db.transaction() as tx:
+            found = [await _write_item(tx, item, plans.get(item.payment_id)) for item in items]
+    rows = {row["request_id"]: row for row in found}
+    out = {item.payment_id: _created(item, rows[item.payment_id], plans.get(item.payment_id)) for item in items}
+    # An order whose values were not as kept or read here (created after the read, or edited by
+    # hand): nothing was written for it; read its values again and run it once more.
+    stale = [item for item in items if _stale(rows[item.payment_id])]
+    if stale:
+        if not again:
+            raise UnexpectedState("The order changed while the payment was being created")
+        for item in stale:
+            forget_values(item.order_id)
+        out.update(zip([i.payment_id for i in stale], await create_set(stale, again=False), strict=True))
+    return [out[item.payment_id] for item in items]
 
 
-def _created(row: dict, log_ids: list[str], held_until: datetime) -> Created:
+def _stale(row: dict) -> bool:
+    return row["id"] is None and row["locked_merchant_id"] is not None and not row["values_held"]
+
+
+def _created(item: NewPayment, row: dict, plan: _Plan | None) -> Created:
+    made = row["id"] is not None
+    if made and item.claim is not None:
+        item.claim.recorded = True
     return Created(
-        row={c: row[c] for c in NAMES} if row["id"] is not None else None,
+        row={c: row[c] for c in NAMES} if made else None,
         locked_merchant_id=row["locked_merchant_id"],
         locked_status=row["locked_status"],
-        log_ids=log_ids,
-        held_until=held_until,
+        log_ids=list(plan.event_ids) if made and plan is not None and row["webhook_url"] else [],
+        held_until=item.held_until,
         claim_lost=bool(row["claim_lost"]),
     )
 
 
-async def _lock_and_insert_set(tx: Executor, items: list[NewPayment]) -> list[dict]:
-    return await tx.fetch_all(
+async def _write_set(db, items: list[NewPayment], plans: dict[str, _Plan]) -> list[dict]:
+    def each(get):
+        return [get(plans[i.payment_id]) if i.payment_id in plans else None for i in items]
+
+    return await db.fetch_all(
         _CREATE_SET,
         {
             "ids": [i.payment_id for i in items],
@@ -188,43 +241,70 @@ async def _lock_and_insert_set(tx: Executor, items: list[NewPayment]) -> list[di
             "kss": [i.claim.scope if i.claim else None for i in items],
             "kks": [i.claim.key if i.claim else None for i in items],
             "kts": [i.claim.token if i.claim else None for i in items],
+            "amounts": each(lambda p: p.row["amount"]),
+            "curs": each(lambda p: p.row["currency"]),
+            "e1s": each(lambda p: p.event_ids[0]),
+            "e2s": each(lambda p: p.event_ids[1]),
+            "b1s": each(lambda p: p.bodies[0]),
+            "b2s": each(lambda p: p.bodies[1]),
+            "answers": each(lambda p: p.answer.decode() if p.answer is not None else None),
+            "helds": [i.held_until for i in items],
+            "ev1": str(EVENTS[0]),
+            "ev2": str(EVENTS[1]),
             "cap": settings.max_payment_attempts_per_order,
         },
         binary_params=True,
     )
 
 
-async def _lock_and_insert_item(tx: Executor, item: NewPayment) -> dict:
+async def _write_item(tx: Executor, item: NewPayment, plan: _Plan | None) -> dict:
     order = await tx.fetch_one(_LOCK_ORDER, {"id": item.order_id})
     found: dict = {
         "request_id": item.payment_id,
         "locked_merchant_id": order["merchant_id"] if order else None,
         "locked_status": order["status"] if order else None,
+        "values_held": None,
         "webhook_url": None,
         "claim_lost": False,
         **dict.fromkeys(NAMES),
     }
+    if order is None or plan is None:
+        return found
+    found["values_held"] = (order["amount"], order["currency"]) == (plan.row["amount"], plan.row["currency"])
     claim = item.claim
     if claim is not None and not await tx.fetch_one(_HOLD_KEY, {"m": claim.scope, "k": claim.key, "t": claim.token}):
         return {**found, "claim_lost": True}
     if (
-        order is None
+        not found["values_held"]
         or order["merchant_id"] != item.merchant_id
         or order["status"] != "created"
         or order["payment_attempts"] >= settings.max_payment_attempts_per_order
     ):
         return found
     await tx.execute(_COUNT_ATTEMPT, {"id": item.order_id})
+    p = plan.row
     row = await tx.fetch_one(
         _INSERT_ITEM,
         {
-            "id": item.payment_id, "oid": item.order_id, "m": item.merchant_id, "amount": order["amount"],
-            "cur": order["currency"], "method": item.method, "ff": item.force_fail, "vpa": item.vpa,
-            "net": item.card_network, "l4": item.card_last4, "due": item.due, "at": item.at,
+            "id": p["id"], "oid": p["order_id"], "m": p["merchant_id"], "amount": p["amount"], "cur": p["currency"],
+            "method": p["method"], "ff": p["force_fail"], "vpa": p["vpa"], "net": p["card_network"],
+            "l4": p["card_last4"], "due": p["process_after"], "at": p["created_at"],
         },
     )  # fmt: skip
     merchant = await tx.fetch_one(_WEBHOOK_URL, {"id": item.merchant_id})
-    return {**found, **(row or {}), "webhook_url": merchant["webhook_url"] if merchant else None}
+    url = merchant["webhook_url"] if merchant else None
+    if url:
+        await insert_events(
+            tx,
+            [
+                NewEvent(event_id, item.merchant_id, str(event), body, url, item.at, payment_id=item.payment_id,
+                         claimed_until=item.held_until)
+                for event_id, event, body in zip(plan.event_ids, EVENTS, plan.bodies, strict=True)
+            ],
+        )  # fmt: skip
+    if claim is not None and plan.answer is not None:
+        await complete_in(tx, claim, status=201, body=plan.answer)
+    return {**found, **(row or {}), "webhook_url": url}
 
 
 async def successful_payment_id(order_id: str) -> str | None:

@@ -3,18 +3,26 @@
 A settlement is one transition out of `pending` (core/payment_rows.py's TRANSITIONS): lock the
 payment if still pending; mark its order paid if the bank said yes and the order is unpaid;
 the payment becomes `success` exactly when that order update happened, `failed` otherwise;
-then write the outbox row of the outcome, built here from the updated row, if the merchant has
-a webhook URL. All in one transaction. The outbox row is written claimed by this process
-(`claimed_until`) and returned with what its first attempt needs, so the worker delivers it
-right away without a claim round trip; should the process die first, the claim runs out and
-the sweeper delivers it.
+then write the outbox row of the outcome if the merchant has a webhook URL. All in one
+transaction.
+
+The caller read the pending row to decide the bank's answer (core/processing.py); nothing but a
+settlement changes a pending payment, so the row each outcome would leave is known from it, and
+`_plan` builds the outcome's body from that row (core/webhooks/events.py `build_body`), one body
+per status the payment may end in (an approved payment ends failed if another payment paid its
+order first). The write settles a payment only if it is still the row that was read (status
+pending, same `updated_at`) and picks the body of the status it ends in. The outbox row is
+written claimed by this process (`claimed_until`) and returned with what its first attempt
+needs, so the worker delivers it right away without a claim round trip; should the process die
+first, the claim runs out and the sweeper delivers it.
 
 The settlements that arrive together are one set (core/batching.py); one is a set of one. On
-PostgreSQL the set is one statement over `unnest(…)` arrays and the outbox rows a second one in
-the same pipelined transaction; SQLite runs the same steps item by item. A set that fails as a
-whole wrote nothing, and each of its payments is settled again as a set of one. That is also
-how two payments of one order in one set are decided (both approved: the partial unique index
-on successful payments refuses the set, and one at a time the second finds the order paid).
+PostgreSQL the set is one statement over `unnest(…)` arrays (its own transaction, one round
+trip), the outbox rows written by a CTE of it; SQLite runs the same steps item by item in one
+transaction. A set that fails as a whole wrote nothing, and each of its payments is settled
+again as a set of one. That is also how two payments of one order in one set are decided (both
+approved: the partial unique index on successful payments refuses the set, and one at a time
+the second finds the order paid).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from paygate_app.core.batching import loop_batcher
 from paygate_app.core.db import Executor, get_db
 from paygate_app.core.ids import new_uuid
 from paygate_app.core.payment_rows import COLUMNS, NAMES, PaymentStatus, payment_public, settle_from, settle_to
-from paygate_app.core.webhooks.events import EventType, NewEvent, build_body, insert_events
+from paygate_app.core.webhooks.events import EventType, NewEvent, build_body, insert_events, insert_from
 from paygate_app.core.webhooks.store import Claimed
 
 log = logging.getLogger("paygate.processing")
@@ -46,6 +54,35 @@ class Settlement:
     error_description: str | None
     at: datetime
     held_until: datetime  # the claim the outbox row is written with
+    row: dict  # the pending payment as the caller read it (all of payment_rows.NAMES)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The outcome's outbox row before the write: its id and its body by the status it may end in."""
+
+    event_id: str
+    bodies: dict[PaymentStatus, str]
+
+
+def outcome_row(item: Settlement, status: PaymentStatus) -> dict:
+    """The payment as a settlement to `status` leaves it."""
+    paid = status == settle_to(True)
+    return {
+        **item.row,
+        "status": status.value,
+        "error_code": None if paid else item.error_code,
+        "error_description": None if paid else item.error_description,
+        "updated_at": item.at,
+    }
+
+
+def _plan(item: Settlement) -> _Plan:
+    ends = {settle_to(True), settle_to(False)} if item.approved else {settle_to(False)}
+    return _Plan(
+        event_id=new_uuid(),
+        bodies={s: build_body(EVENTS[s], {"payment": payment_public(outcome_row(item, s))}) for s in ends},
+    )
 
 
 @dataclass(frozen=True)
@@ -58,12 +95,21 @@ class Settled:
 _FROM, _OK, _FAILED = settle_from().value, settle_to(True).value, settle_to(False).value
 _RETURNING = ", ".join(f"u.{c}" for c in NAMES)
 
+# The outcome's outbox row of each settled payment whose merchant has a webhook URL.
+_EVENT_ROWS = f"""(SELECT i.eid AS id, u.merchant_id AS m,
+          CASE WHEN u.status = '{_OK}' THEN :ev_ok::varchar ELSE :ev_failed::varchar END AS event,
+          CASE WHEN u.status = '{_OK}' THEN i.bok ELSE i.bfail END AS payload,
+          hook.webhook_url AS url, u.id AS pid, NULL::varchar AS rid, i.at, i.held
+   FROM u JOIN i ON i.id = u.id JOIN hook ON hook.id = u.id WHERE hook.webhook_url <> '') AS e"""
+
 _SETTLE_SET = f"""WITH i AS (
        SELECT * FROM unnest(:ids::varchar[], :oids::varchar[], :oks::bool[], :codes::varchar[],
-                            :descs::varchar[], :ats::timestamptz[])
-         AS i(id, oid, ok, code, descr, at)),
+                            :descs::varchar[], :ats::timestamptz[], :seens::timestamptz[], :eids::varchar[],
+                            :boks::text[], :bfails::text[], :helds::timestamptz[])
+         AS i(id, oid, ok, code, descr, at, seen, eid, bok, bfail, held)),
      p AS (
-       SELECT id FROM payments WHERE id = ANY(:ids::varchar[]) AND status = '{_FROM}' ORDER BY id FOR UPDATE),
+       SELECT payments.id FROM payments JOIN i ON i.id = payments.id
+       WHERE payments.status = '{_FROM}' AND payments.updated_at = i.seen ORDER BY payments.id FOR UPDATE OF payments),
      o AS (
        UPDATE orders SET status = 'paid', updated_at = i.at
        FROM i WHERE orders.id = i.oid AND orders.status = 'created' AND i.ok AND i.id IN (SELECT id FROM p)
@@ -75,14 +121,17 @@ _SETTLE_SET = f"""WITH i AS (
          error_description = CASE WHEN i.ok AND i.oid IN (SELECT id FROM o) THEN NULL ELSE i.descr END,
          updated_at = i.at
        FROM i WHERE payments.id = i.id AND payments.status = '{_FROM}' AND i.id IN (SELECT id FROM p)
-       RETURNING payments.*)
-SELECT {_RETURNING}, m.webhook_url, m.webhook_secret FROM u JOIN merchants m ON m.id = u.merchant_id"""
+       RETURNING payments.*),
+     hook AS (
+       SELECT u.id, m.webhook_url, m.webhook_secret FROM u JOIN merchants m ON m.id = u.merchant_id),
+     logged AS ({insert_from(_EVENT_ROWS)})
+SELECT {_RETURNING}, hook.webhook_url, hook.webhook_secret FROM u JOIN hook ON hook.id = u.id"""
 
 # The same steps for one item (SQLite: one writer at a time, the transaction is the lock).
 _PAY_ORDER = "UPDATE orders SET status = 'paid', updated_at = :at WHERE id = :oid AND status = 'created'"
 _SETTLE_ITEM = f"""UPDATE payments SET status = :status, error_code = :code, error_description = :descr,
        updated_at = :at WHERE id = :id AND status = '{_FROM}' RETURNING {COLUMNS}"""
-_PENDING = f"SELECT id FROM payments WHERE id = :id AND status = '{_FROM}'"
+_PENDING = f"SELECT id FROM payments WHERE id = :id AND status = '{_FROM}' AND updated_at = :seen"
 _MERCHANT = "SELECT webhook_url, webhook_secret FROM merchants WHERE id = :id"
 
 
@@ -111,39 +160,27 @@ async def _settle_many(items: list[Settlement]) -> list[Settled | None]:
 
 async def settle_set(items: list[Settlement]) -> list[Settled | None]:
     """Settle these (distinct) payments and write their outcomes' outbox rows in one transaction."""
+    plans = {item.payment_id: _plan(item) for item in items}
     db = await get_db()
-    async with db.transaction(pipeline=True) as tx:
-        if tx.dialect == "postgresql":
-            found = await _settle_rows(tx, items)
-        else:
-            found = [row for item in items if (row := await _settle_item(tx, item))]
-        rows = {row["id"]: row for row in found}
-        events: dict[str, NewEvent] = {}
-        for item in items:
-            row = rows.get(item.payment_id)
-            if row is None or not row["webhook_url"]:
-                continue
-            event = EVENTS[PaymentStatus(row["status"])]
-            body = build_body(event, {"payment": payment_public(row)})
-            events[item.payment_id] = NewEvent(
-                new_uuid(), row["merchant_id"], str(event), body, row["webhook_url"], item.at,
-                payment_id=item.payment_id, claimed_until=item.held_until,
-            )  # fmt: skip
-        await insert_events(tx, list(events.values()))
+    if db.dialect == "postgresql":
+        found = await _settle_rows(db, items, plans)
+    else:
+        async with db.transaction() as tx:
+            found = [row for item in items if (row := await _settle_item(tx, item, plans[item.payment_id]))]
+    rows = {row["id"]: row for row in found}
     out: list[Settled | None] = []
     for item in items:
         row = rows.get(item.payment_id)
         if row is None:
             out.append(None)
             continue
-        event_row = events.get(item.payment_id)
         held = None
-        if event_row is not None:
+        if row["webhook_url"]:
             held = Claimed(
-                id=event_row.id,
-                merchant_id=event_row.merchant_id,
-                url=event_row.url,
-                payload=event_row.payload,
+                id=plans[item.payment_id].event_id,
+                merchant_id=row["merchant_id"],
+                url=row["webhook_url"],
+                payload=plans[item.payment_id].bodies[PaymentStatus(row["status"])],
                 attempts=0,
                 claimed_until=item.held_until,
                 webhook_secret=row["webhook_secret"],
@@ -152,8 +189,9 @@ async def settle_set(items: list[Settlement]) -> list[Settled | None]:
     return out
 
 
-async def _settle_rows(tx: Executor, items: list[Settlement]) -> list[dict]:
-    return await tx.fetch_all(
+async def _settle_rows(db, items: list[Settlement], plans: dict[str, _Plan]) -> list[dict]:
+    ok, failed = settle_to(True), settle_to(False)
+    return await db.fetch_all(
         _SETTLE_SET,
         {
             "ids": [i.payment_id for i in items],
@@ -162,23 +200,29 @@ async def _settle_rows(tx: Executor, items: list[Settlement]) -> list[dict]:
             "codes": [i.error_code for i in items],
             "descs": [i.error_description for i in items],
             "ats": [i.at for i in items],
+            "seens": [i.row["updated_at"] for i in items],
+            "eids": [plans[i.payment_id].event_id for i in items],
+            "boks": [plans[i.payment_id].bodies.get(ok) for i in items],
+            "bfails": [plans[i.payment_id].bodies[failed] for i in items],
+            "helds": [i.held_until for i in items],
+            "ev_ok": str(EVENTS[ok]),
+            "ev_failed": str(EVENTS[failed]),
         },
         binary_params=True,
     )
 
 
-async def _settle_item(tx: Executor, item: Settlement) -> dict | None:
-    pending = await tx.fetch_one(
-        f"SELECT id FROM payments WHERE id = :id AND status = '{_FROM}'", {"id": item.payment_id}
-    )
+async def _settle_item(tx: Executor, item: Settlement, plan: _Plan) -> dict | None:
+    pending = await tx.fetch_one(_PENDING, {"id": item.payment_id, "seen": item.row["updated_at"]})
     if pending is None:
         return None
     paid = item.approved and await tx.execute(_PAY_ORDER, {"oid": item.order_id, "at": item.at}) == 1
+    status = settle_to(paid)
     row = await tx.fetch_one(
         _SETTLE_ITEM,
         {
             "id": item.payment_id,
-            "status": settle_to(paid).value,
+            "status": status.value,
             "code": None if paid else item.error_code,
             "descr": None if paid else item.error_description,
             "at": item.at,
@@ -187,8 +231,9 @@ async def _settle_item(tx: Executor, item: Settlement) -> dict | None:
     if row is None:
         return None
     merchant = await tx.fetch_one(_MERCHANT, {"id": row["merchant_id"]})
-    return {
-        **row,
-        "webhook_url": merchant and merchant["webhook_url"],
-        "webhook_secret": merchant and merchant["webhook_secret"],
-    }
+    url = merchant and merchant["webhook_url"]
+    if url:
+        event = NewEvent(plan.event_id, row["merchant_id"], str(EVENTS[status]), plan.bodies[status], url, item.at,
+                         payment_id=item.payment_id, claimed_until=item.held_until)  # fmt: skip
+        await insert_events(tx, [event])
+    return {**row, "webhook_url": url, "webhook_secret": merchant and merchant["webhook_secret"]}

@@ -63,7 +63,7 @@ async def run_refund(refund_id: str, webhooks: Sequence[str] = ()) -> str | None
 async def process_payment(payment_id: str) -> str | None:
     """Settle a pending payment with the bank's outcome; returns the new status, None if not ours.
 
-    Two steps: read the pending row (and wait until it is due), then settle it
+    Two steps: read the pending row (and wait until it is due), then settle that row
     (core/payment_settle.py, one transaction); each with the others of the moment.
     """
     with log_context(payment_id=payment_id):
@@ -103,6 +103,7 @@ async def _settle_when_due(payment_id: str) -> str | None:
             error_description=desc,
             at=now,
             held_until=now + timedelta(seconds=claim_seconds()),
+            row=row,
         )
     )
     if settled is None:

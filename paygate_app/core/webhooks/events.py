@@ -63,21 +63,30 @@ class NewEvent:
     claimed_until: datetime | None = None  # written claimed for the job that delivers it next
 
 
-_INSERT_SET = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id,
+def insert_from(source: str) -> str:
+    """The outbox INSERT (the only one in the code) over `source`, a relation `e` with the columns
+    (id, m, event, payload, url, pid, rid, at, held): insert_events() gives it arrays; the create and
+    settle statements give it their inserted or updated rows, to write them in the same statement."""
+    return f"""INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id,
        refund_id, next_retry_at, created_at, updated_at, claimed_until)
    SELECT e.id, e.m, e.event, e.payload, 'pending', 0, e.url, e.pid, e.rid, e.at, e.at, e.at, e.held
-   FROM unnest(:ids::varchar[], :ms::varchar[], :events::varchar[], :payloads::text[], :urls::varchar[],
+   FROM {source}"""
+
+
+_INSERT_SET = insert_from(
+    """unnest(:ids::varchar[], :ms::varchar[], :events::varchar[], :payloads::text[], :urls::varchar[],
                :pids::varchar[], :rids::varchar[], :ats::timestamptz[], :helds::timestamptz[])
      AS e(id, m, event, payload, url, pid, rid, at, held)"""
-
-_INSERT_ITEM = """INSERT INTO webhook_logs (id, merchant_id, event, payload, status, attempts, url, payment_id,
-       refund_id, next_retry_at, created_at, updated_at, claimed_until)
-   VALUES (:id, :m, :event, :payload, 'pending', 0, :url, :pid, :rid, :at, :at, :at, :held)"""
+)
+_INSERT_ITEM = insert_from(
+    "(SELECT :id AS id, :m AS m, :event AS event, :payload AS payload, :url AS url, :pid AS pid, :rid AS rid,"
+    " :at AS at, :held AS held) AS e"
+)
 
 
 async def insert_events(tx: Executor, events: list[NewEvent]) -> None:
-    """Write these outbox rows in the caller's transaction (the only INSERT INTO webhook_logs):
-    one statement over arrays on PostgreSQL, one row at a time on SQLite."""
+    """Write these outbox rows in the caller's transaction: one statement over arrays on
+    PostgreSQL, one row at a time on SQLite."""
     if not events:
         return
     if tx.dialect == "postgresql":

@@ -69,7 +69,7 @@ def make_client() -> WebhookHttpClient:
         user_agent=USER_AGENT,
         body_limit=BODY_LIMIT,
         max_connections=max(1, settings.webhook_concurrency),
-        ssl_context=ssl_context(),
+        ssl_context=ssl_context,  # called on the first https connection only
     )
 
 
