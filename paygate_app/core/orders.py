@@ -185,6 +185,7 @@ async def get_order(order_id: str, *, merchant_id: str | None = None) -> dict:
     )
     if row is None or (merchant_id is not None and row["merchant_id"] != merchant_id):
         raise NotFound("Order not found")
+    _remember(row["id"], row["amount"], row["currency"])  # the checkout that read it pays it next
     return row
 
 
