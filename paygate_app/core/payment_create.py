@@ -14,7 +14,10 @@ and currency, which never change after the order's INSERT (core/orders.py `order
 per process, else read once per set). So `_plan` builds the row, its events' bodies
 (core/webhooks/events.py `build_body`) and the key's answer (`created_answer`) from those values
 first, and the write inserts the payment only if the locked order still has that amount and
-currency: what a body says is what the row holds.
+currency: what a body says is what the row holds. The bodies are built only for a merchant with
+a webhook URL (core/webhooks/config.py `has_webhook_url`, kept per process); a create planned
+without them for a merchant that has a URL at the write writes nothing and is planned again, so
+no payment is committed without its events.
 
 The creates that arrive together are one set (core/batching.py); one create is a set of one.
 On PostgreSQL the set is one statement (its own transaction, one round trip): the order rows
@@ -43,6 +46,7 @@ from paygate_app.core.ids import new_uuid
 from paygate_app.core.orders import forget_values, order_values
 from paygate_app.core.payment_rows import COLUMNS, NAMES, PaymentStatus, created_answer, payment_public
 from paygate_app.core.settings import settings
+from paygate_app.core.webhooks.config import forget_hooks, has_webhook_url
 from paygate_app.core.webhooks.events import EventType, NewEvent, build_body, insert_events, insert_from
 
 log = logging.getLogger("paygate.payments")
@@ -82,12 +86,12 @@ class _Plan:
     """What a create writes if the lock lets it: the row, its events and its key's answer."""
 
     row: dict
-    event_ids: tuple[str, ...]  # one per EVENTS
+    event_ids: tuple[str, ...]  # one per EVENTS, none if the merchant had no webhook URL
     bodies: tuple[str, ...]
     answer: bytes | None  # the 201 answer, for a keyed create
 
 
-def _plan(item: NewPayment, amount: int, currency: str) -> _Plan:
+def _plan(item: NewPayment, amount: int, currency: str, hooks: bool) -> _Plan:
     row = {
         "id": item.payment_id, "order_id": item.order_id, "merchant_id": item.merchant_id, "amount": amount,
         "amount_refunded": 0, "currency": currency, "method": item.method, "status": PaymentStatus.PENDING.value,
@@ -95,11 +99,12 @@ def _plan(item: NewPayment, amount: int, currency: str) -> _Plan:
         "card_last4": item.card_last4, "error_code": None, "error_description": None, "process_after": item.due,
         "created_at": item.at, "updated_at": item.at,
     }  # fmt: skip
-    public = {"payment": payment_public(row)}
+    events = EVENTS if hooks else ()
+    public = {"payment": payment_public(row)} if hooks else {}
     return _Plan(
         row=row,
-        event_ids=tuple(new_uuid() for _ in EVENTS),
-        bodies=tuple(build_body(event, public) for event in EVENTS),
+        event_ids=tuple(new_uuid() for _ in events),
+        bodies=tuple(build_body(event, public) for event in events),
         answer=created_answer(row) if item.claim is not None else None,
     )
 
@@ -128,10 +133,13 @@ _CREATE_SET = f"""WITH i AS (
        SELECT k.merchant_id, k.key FROM idempotency_keys k JOIN i ON k.merchant_id = i.ks AND k.key = i.kk
        WHERE i.ks IS NOT NULL AND k.owner = i.kt AND k.status = 'processing'
        ORDER BY k.merchant_id, k.key FOR UPDATE OF k),
+     mh AS (
+       SELECT id, COALESCE(webhook_url, '') <> '' AS hooks FROM merchants WHERE id = ANY(:ms::varchar[])),
      ok AS (
        SELECT i.*, lk.payment_attempts + row_number() OVER (PARTITION BY i.oid ORDER BY i.n) AS attempt
-       FROM i JOIN lk ON lk.id = i.oid
+       FROM i JOIN lk ON lk.id = i.oid JOIN mh ON mh.id = i.m
        WHERE lk.merchant_id = i.m AND lk.status = 'created' AND lk.amount = i.amount AND lk.currency = i.cur
+         AND (i.b1 IS NOT NULL OR NOT mh.hooks)
          AND (i.ks IS NULL OR EXISTS (SELECT 1 FROM owned o WHERE o.merchant_id = i.ks AND o.key = i.kk))),
      ins AS (
        INSERT INTO payments (id, order_id, merchant_id, amount, amount_refunded, currency, method, status, captured,
@@ -148,10 +156,12 @@ _CREATE_SET = f"""WITH i AS (
      logged AS ({insert_from(_EVENT_ROWS)}),
      answered AS ({complete_from(_ANSWERS)})
 SELECT i.id AS request_id, lk.merchant_id AS locked_merchant_id, lk.status AS locked_status,
-       (lk.amount = i.amount AND lk.currency = i.cur) AS values_held, {_INS_COLUMNS}, hook.webhook_url,
+       (lk.amount = i.amount AND lk.currency = i.cur) AS values_held,
+       (i.b1 IS NULL AND mh.hooks) AS hooks_unplanned, {_INS_COLUMNS}, hook.webhook_url,
        (i.ks IS NOT NULL AND NOT EXISTS (SELECT 1 FROM owned o WHERE o.merchant_id = i.ks AND o.key = i.kk))
          AS claim_lost
-FROM i LEFT JOIN lk ON lk.id = i.oid LEFT JOIN ins ON ins.id = i.id LEFT JOIN hook ON hook.id = ins.id"""
+FROM i LEFT JOIN lk ON lk.id = i.oid LEFT JOIN mh ON mh.id = i.m LEFT JOIN ins ON ins.id = i.id
+  LEFT JOIN hook ON hook.id = ins.id"""
 
 # The same steps for one item (SQLite: one writer at a time, the transaction is the lock).
 _LOCK_ORDER = "SELECT id, merchant_id, amount, currency, status, payment_attempts FROM orders WHERE id = :id"
@@ -182,7 +192,12 @@ async def _create_many(items: list[NewPayment]) -> list[Created]:
 async def create_set(items: list[NewPayment], *, again: bool = True) -> list[Created]:
     """Create these payments, their outbox rows and their keys' answers in one transaction."""
     values = await order_values([item.order_id for item in items])
-    plans = {item.payment_id: _plan(item, *values[item.order_id]) for item in items if item.order_id in values}
+    hooks = await has_webhook_url([item.merchant_id for item in items])
+    plans = {
+        item.payment_id: _plan(item, *values[item.order_id], hooks.get(item.merchant_id, False))
+        for item in items
+        if item.order_id in values
+    }
     db = await get_db()
     if db.dialect == "postgresql":
         found = await _write_set(db, items, plans)
@@ -192,19 +207,22 @@ async def create_set(items: list[NewPayment], *, again: bool = True) -> list[Cre
     rows = {row["request_id"]: row for row in found}
     out = {item.payment_id: _created(item, rows[item.payment_id], plans.get(item.payment_id)) for item in items}
     # An order whose values were not as kept or read here (created after the read, or edited by
-    # hand): nothing was written for it; read its values again and run it once more.
+    # hand), or a merchant planned without a webhook URL that has one now: nothing was written
+    # for it; read again and run it once more.
     stale = [item for item in items if _stale(rows[item.payment_id])]
     if stale:
         if not again:
             raise UnexpectedState("The order changed while the payment was being created")
         for item in stale:
             forget_values(item.order_id)
+            forget_hooks(item.merchant_id)
         out.update(zip([i.payment_id for i in stale], await create_set(stale, again=False), strict=True))
     return [out[item.payment_id] for item in items]
 
 
 def _stale(row: dict) -> bool:
-    return row["id"] is None and row["locked_merchant_id"] is not None and not row["values_held"]
+    planned = row["values_held"] and not row["hooks_unplanned"]
+    return row["id"] is None and row["locked_merchant_id"] is not None and not planned
 
 
 def _created(item: NewPayment, row: dict, plan: _Plan | None) -> Created:
@@ -243,10 +261,10 @@ async def _write_set(db, items: list[NewPayment], plans: dict[str, _Plan]) -> li
             "kts": [i.claim.token if i.claim else None for i in items],
             "amounts": each(lambda p: p.row["amount"]),
             "curs": each(lambda p: p.row["currency"]),
-            "e1s": each(lambda p: p.event_ids[0]),
-            "e2s": each(lambda p: p.event_ids[1]),
-            "b1s": each(lambda p: p.bodies[0]),
-            "b2s": each(lambda p: p.bodies[1]),
+            "e1s": each(lambda p: p.event_ids[0] if p.bodies else None),
+            "e2s": each(lambda p: p.event_ids[1] if p.bodies else None),
+            "b1s": each(lambda p: p.bodies[0] if p.bodies else None),
+            "b2s": each(lambda p: p.bodies[1] if p.bodies else None),
             "answers": each(lambda p: p.answer.decode() if p.answer is not None else None),
             "helds": [i.held_until for i in items],
             "ev1": str(EVENTS[0]),
@@ -264,6 +282,7 @@ async def _write_item(tx: Executor, item: NewPayment, plan: _Plan | None) -> dic
         "locked_merchant_id": order["merchant_id"] if order else None,
         "locked_status": order["status"] if order else None,
         "values_held": None,
+        "hooks_unplanned": False,
         "webhook_url": None,
         "claim_lost": False,
         **dict.fromkeys(NAMES),
@@ -271,11 +290,15 @@ async def _write_item(tx: Executor, item: NewPayment, plan: _Plan | None) -> dic
     if order is None or plan is None:
         return found
     found["values_held"] = (order["amount"], order["currency"]) == (plan.row["amount"], plan.row["currency"])
+    merchant = await tx.fetch_one(_WEBHOOK_URL, {"id": item.merchant_id})
+    url = merchant["webhook_url"] if merchant else None
+    found["hooks_unplanned"] = bool(url) and not plan.bodies
     claim = item.claim
     if claim is not None and not await tx.fetch_one(_HOLD_KEY, {"m": claim.scope, "k": claim.key, "t": claim.token}):
         return {**found, "claim_lost": True}
     if (
         not found["values_held"]
+        or found["hooks_unplanned"]
         or order["merchant_id"] != item.merchant_id
         or order["status"] != "created"
         or order["payment_attempts"] >= settings.max_payment_attempts_per_order
@@ -291,9 +314,7 @@ async def _write_item(tx: Executor, item: NewPayment, plan: _Plan | None) -> dic
             "l4": p["card_last4"], "due": p["process_after"], "at": p["created_at"],
         },
     )  # fmt: skip
-    merchant = await tx.fetch_one(_WEBHOOK_URL, {"id": item.merchant_id})
-    url = merchant["webhook_url"] if merchant else None
-    if url:
+    if url and plan.bodies:
         await insert_events(
             tx,
             [

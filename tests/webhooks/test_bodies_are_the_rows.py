@@ -17,6 +17,7 @@ from paygate_app.core.orders import create_order
 from paygate_app.core.payment_rows import COLUMNS, payment_public
 from paygate_app.core.payments import create_payment
 from paygate_app.core.settings import settings
+from paygate_app.core.webhooks import config
 
 pytestmark = pytest.mark.asyncio
 
@@ -112,3 +113,26 @@ async def test_a_settlement_of_a_row_that_changed_since_it_was_read_writes_nothi
     assert (await _bodies(db, payment["id"]))["payment.success"]["data"]["payment"] == payment_public(
         await _row(db, payment["id"])
     )
+
+
+async def test_a_merchant_that_got_a_webhook_url_elsewhere_gets_its_events(
+    db: Database, merchant: MerchantInfo
+) -> None:
+    """Bodies are planned only for a merchant with a webhook URL, as this process last saw it; a
+    URL set by another process (here: straight in the database) is found by the write."""
+    await db.execute("UPDATE merchants SET webhook_url = NULL WHERE id = :id", {"id": merchant.id})
+    config.forget_hooks(merchant.id)
+    order = await create_order(merchant_id=merchant.id, amount=5000)
+    quiet = await create_payment(merchant_id=merchant.id, body={"order_id": order["id"], **UPI_OK})
+    assert await _bodies(db, quiet["id"]) == {}
+    assert (await config.has_webhook_url([merchant.id]))[merchant.id] is False  # kept: no URL
+
+    url = "http://127.0.0.1:9/hooks"
+    await db.execute("UPDATE merchants SET webhook_url = :u WHERE id = :id", {"u": url, "id": merchant.id})
+    order = await create_order(merchant_id=merchant.id, amount=6000)
+    payment = await create_payment(merchant_id=merchant.id, body={"order_id": order["id"], **UPI_OK})
+    bodies = await _bodies(db, payment["id"])
+    assert set(bodies) == {"payment.created", "payment.pending"}
+    assert bodies["payment.created"]["data"]["payment"] == payment_public(await _row(db, payment["id"]))
+    count = await db.fetch_one("SELECT COUNT(*) AS n FROM payments WHERE order_id = :o", {"o": order["id"]})
+    assert count is not None and count["n"] == 1  # planned again, written once

@@ -105,6 +105,33 @@ async def get_config(merchant_id: str) -> dict:
     return {"webhook_url": row["webhook_url"] or None, "webhook_secret": row["webhook_secret"]}
 
 
+# Whether a merchant has a webhook URL, as last seen by this process: a payment's create builds
+# its events' bodies only then (core/payment_create.py). Only a plan: the create statement checks
+# it, and a create planned without bodies for a merchant that has a URL now writes nothing and is
+# planned again after forget_hooks().
+_HOOKS_KEPT = 10_000
+_hooks: dict[str, bool] = {}
+
+
+async def has_webhook_url(merchant_ids: list[str]) -> dict[str, bool]:
+    """{merchant id: has a webhook URL} for these merchants (kept ones, the others in one read)."""
+    found = {m: _hooks[m] for m in merchant_ids if m in _hooks}
+    missing = list({m for m in merchant_ids if m not in found})
+    if missing:
+        db = await get_db()
+        query = "SELECT id, webhook_url FROM merchants WHERE id = :id"
+        rows = [r for m in missing if (r := await db.fetch_one(query, {"id": m}))]
+        if len(_hooks) >= _HOOKS_KEPT:
+            _hooks.clear()
+        for r in rows:
+            found[r["id"]] = _hooks[r["id"]] = bool(r["webhook_url"])
+    return found
+
+
+def forget_hooks(merchant_id: str) -> None:
+    _hooks.pop(merchant_id, None)
+
+
 async def set_webhook_url(merchant_id: str, url: str | None) -> dict:
     """Set (or with None / "" clear) the webhook URL; returns the new config."""
     cleaned = url.strip() if url is not None else None
@@ -118,6 +145,7 @@ async def set_webhook_url(merchant_id: str, url: str | None) -> dict:
     )
     if row is None:
         raise NotFound("Merchant not found")
+    _hooks[merchant_id] = bool(row["webhook_url"])
     return {"webhook_url": row["webhook_url"] or None, "webhook_secret": row["webhook_secret"]}
 
 
