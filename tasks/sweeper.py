@@ -12,7 +12,7 @@ import time
 from paygate_app.core import idempotency, processing, queue
 from paygate_app.core.observability import observe_sweep
 from paygate_app.core.settings import settings
-from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhook_ids
+from paygate_app.core.webhooks.delivery import deliver_webhook, due_webhooks
 from paygate_app.core.webhooks.retention import purge_old_webhooks
 
 log = logging.getLogger("paygate.sweeper")
@@ -72,16 +72,31 @@ async def sweep_once() -> int:
     slack = {"slack_seconds": BUSY_SLACK} if busy else {}
     payment_ids = await processing.due_payment_ids(limit=PAYMENT_BATCH, **slack)
     refund_ids = await processing.due_refund_ids(limit=PAYMENT_BATCH, **slack)
-    webhook_ids = await due_webhook_ids(limit=WEBHOOK_BATCH, first_attempt_slack=BUSY_SLACK if busy else 0.0)
-    full = len(payment_ids) >= PAYMENT_BATCH or len(refund_ids) >= PAYMENT_BATCH or len(webhook_ids) >= WEBHOOK_BATCH
-    jobs = [processing.process_payment(i) for i in payment_ids if i not in in_flight]
+    webhooks = await due_webhooks(limit=WEBHOOK_BATCH, first_attempt_slack=BUSY_SLACK if busy else 0.0)
+    full = len(payment_ids) >= PAYMENT_BATCH or len(refund_ids) >= PAYMENT_BATCH or len(webhooks) >= WEBHOOK_BATCH
+    # A due payment's own due events (created, pending: dropped with its job) go first, as its job
+    # would have sent them, and its outcome after them (core/processing.py run_payment).
+    settling = {i for i in payment_ids if i not in in_flight}
+    first: dict[str, list[str]] = {}
+    for log_id, payment_id in webhooks:
+        if payment_id in settling and log_id not in in_flight:
+            first.setdefault(payment_id, []).append(log_id)
+    jobs = [_payment_job(i, first.get(i, [])) for i in payment_ids if i in settling]
     jobs += [processing.process_refund(i) for i in refund_ids if i not in in_flight]
-    jobs += [deliver_webhook(i) for i in webhook_ids if i not in in_flight]
+    jobs += [deliver_webhook(i) for i, p in webhooks if i not in in_flight and p not in first]
     last_pass_full = full and bool(jobs)  # only hurry while there is work nobody here is doing
     await _run_bounded(jobs, settings.webhook_concurrency)
     last_sweep_at = time.time()
     observe_sweep(jobs=len(jobs), seconds=time.perf_counter() - started)
     return len(jobs)
+
+
+async def _payment_job(payment_id: str, log_ids: list[str]) -> None:
+    sends = asyncio.ensure_future(asyncio.gather(*(deliver_webhook(i) for i in log_ids), return_exceptions=True))
+    try:
+        await processing.process_payment(payment_id, first=sends)
+    finally:
+        await sends
 
 
 async def run_sweeper(stop: asyncio.Event) -> None:

@@ -42,11 +42,11 @@ async def run_payment(
 ) -> str | None:
     """A new payment's background work as one job: deliver the events written with it
     (`payment.created`, `payment.pending`; written claimed until `held_until`, if given) while it
-    waits until due, settle it, then deliver the outcome's event. Returns the new status, None
-    if another job settled it."""
+    waits until due, settle it, then deliver the outcome's event once those were sent. Returns
+    the new status, None if another job settled it."""
     sends = asyncio.ensure_future(deliver_written(webhooks, held_until) if held_until else deliver_now(webhooks))
     try:
-        return await process_payment(payment_id)
+        return await process_payment(payment_id, first=sends)
     finally:
         await sends
 
@@ -60,14 +60,17 @@ async def run_refund(refund_id: str, webhooks: Sequence[str] = ()) -> str | None
         await sends
 
 
-async def process_payment(payment_id: str) -> str | None:
+async def process_payment(payment_id: str, *, first: asyncio.Future | None = None) -> str | None:
     """Settle a pending payment with the bank's outcome; returns the new status, None if not ours.
 
     Two steps: read the pending row (and wait until it is due), then settle that row
-    (core/payment_settle.py, one transaction); each with the others of the moment.
+    (core/payment_settle.py, one transaction); each with the others of the moment. `first`: the
+    sending of the payment's earlier events (created, pending), running meanwhile; the outcome's
+    event is sent after it ends, so a receiver gets a payment's events in their order whenever
+    each is answered on its first attempt (`sequence` orders the rest, README "Ordering").
     """
     with log_context(payment_id=payment_id):
-        status = await _settle_when_due(payment_id)
+        status = await _settle_when_due(payment_id, first)
     if status is not None:
         observe_payment(status)  # only the one call that made the transition counts it
     return status
@@ -76,7 +79,7 @@ async def process_payment(payment_id: str) -> str | None:
 ORDER_ALREADY_PAID = ("PAYMENT_FAILED", "Order has already been paid")
 
 
-async def _settle_when_due(payment_id: str) -> str | None:
+async def _settle_when_due(payment_id: str, first: asyncio.Future | None) -> str | None:
     row = await loop_batcher("payment-reads", _read_payments).submit(payment_id)
     if row is None or row["status"] != PaymentStatus.PENDING:
         return None
@@ -109,6 +112,8 @@ async def _settle_when_due(payment_id: str) -> str | None:
     if settled is None:
         return None
     if settled.held is not None:
+        if first is not None:
+            await asyncio.wait([first])  # never raises, and a cancel here leaves `first` running
         await deliver_held([settled.held])
     return settled.row["status"]
 

@@ -185,10 +185,15 @@ async def deliver_written(log_ids: Sequence[str], held_until: datetime) -> None:
 async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[str]:
     """Pending logs whose next attempt is due and that nobody holds a claim on; first attempts
     (which were rung into the queue) only once overdue by `first_attempt_slack` seconds."""
+    return [log_id for log_id, _ in await due_webhooks(limit, first_attempt_slack=first_attempt_slack)]
+
+
+async def due_webhooks(limit: int = 200, *, first_attempt_slack: float = 0.0) -> list[tuple[str, str | None]]:
+    """due_webhook_ids() with each log's payment id (None for other events)."""
     db = await get_db()
     now = utcnow()
     rows = await db.fetch_all(
-        """SELECT id FROM webhook_logs
+        """SELECT id, payment_id FROM webhook_logs
            WHERE status = 'pending' AND next_retry_at <= :now
              AND (claimed_until IS NULL OR claimed_until < :now)
              AND (attempts > 0 OR next_retry_at <= :first_due)
@@ -196,7 +201,7 @@ async def due_webhook_ids(limit: int = 200, *, first_attempt_slack: float = 0.0)
         + db.skip_locked,
         {"now": now, "first_due": now - timedelta(seconds=first_attempt_slack), "n": limit},
     )
-    return [r["id"] for r in rows]
+    return [(r["id"], r["payment_id"]) for r in rows]
 
 
 # --- merchant actions -----------------------------------------------------------------
@@ -257,6 +262,7 @@ __all__ = [
     "deliver_webhook",
     "deliver_written",
     "due_webhook_ids",
+    "due_webhooks",
     "get_config",
     "get_log",
     "list_logs",

@@ -1,0 +1,71 @@
+"""A payment's outcome event is sent only after its `payment.created` / `payment.pending` were
+sent (answered or failed), by its job and by the sweeper that takes over a dropped job, so a
+receiver that answers each on its first attempt gets a payment's events in their order.
+On SQLite and PostgreSQL, against a real receiver that is slow to answer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+import pytest
+from webhook_support import MerchantInfo, Receiver
+
+from paygate_app.core import processing
+from paygate_app.core.db import Database, utcnow
+from paygate_app.core.orders import create_order
+from paygate_app.core.payments import create_payment
+from paygate_app.core.settings import settings
+from tasks import sweeper
+
+pytestmark = pytest.mark.asyncio
+
+ANSWER_AFTER = 0.4  # s the receiver takes to answer each request
+
+
+@pytest.fixture(autouse=True)
+def no_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "test_processing_delay", 0)
+
+
+async def _pay(merchant: MerchantInfo) -> dict:
+    order = await create_order(merchant_id=merchant.id, amount=5000)
+    return await create_payment(
+        merchant_id=merchant.id, body={"order_id": order["id"], "method": "upi", "vpa": "a@okbank"}
+    )
+
+
+def _arrivals(receiver: Receiver, payment_id: str) -> dict[str, float]:
+    with receiver._lock:
+        got = [(r.at, orjson.loads(r.body)) for r in receiver.requests]
+    return {body["event"]: at for at, body in got if body["data"].get("payment", {}).get("id") == payment_id}
+
+
+def _assert_in_order(arrived: dict[str, float]) -> None:
+    assert set(arrived) == {"payment.created", "payment.pending", "payment.success"}, arrived
+    first_answered = max(arrived["payment.created"], arrived["payment.pending"]) + ANSWER_AFTER
+    assert arrived["payment.success"] >= first_answered - 0.05, arrived  # sent once those were answered
+
+
+async def test_the_job_sends_the_outcome_after_the_first_events(
+    db: Database, merchant: MerchantInfo, receiver: Receiver
+) -> None:
+    receiver.delay = ANSWER_AFTER
+    payment = await _pay(merchant)
+    rows = await db.fetch_all("SELECT id, claimed_until FROM webhook_logs WHERE payment_id = :p", {"p": payment["id"]})
+    assert await processing.run_payment(payment["id"], [r["id"] for r in rows], held_until=rows[0]["claimed_until"])
+    _assert_in_order(_arrivals(receiver, payment["id"]))
+
+
+async def test_the_sweeper_sends_a_dropped_job_outcome_after_its_first_events(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeper, "last_task_started", float("-inf"))  # the queue is quiet: take all that is due
+    receiver.delay = ANSWER_AFTER
+    payment = await _pay(merchant)
+    # Its job was lost with its claim released (as when the ring fails): all of it is due now.
+    await db.execute("UPDATE webhook_logs SET claimed_until = NULL WHERE payment_id = :p", {"p": payment["id"]})
+    overdue = utcnow() - timedelta(seconds=10)  # past the sweeper's slack for payments
+    await db.execute("UPDATE payments SET process_after = :t WHERE id = :p", {"t": overdue, "p": payment["id"]})
+    await sweeper.sweep_once()
+    _assert_in_order(_arrivals(receiver, payment["id"]))
