@@ -1,17 +1,15 @@
 """CPU per payment of the create and settle set functions, client and PostgreSQL, in isolation.
 
-    .venv/bin/python -m bench.set_cost [-n 6000] [--sizes 1,8,32] [--repeat 3] [--variants current,...]
+    .venv/bin/python -m bench.set_cost [-n 6000] [--sizes 1,8,32] [--repeat 3]
 
 A private database (`paygate_setcost`, dropped first) on the local PostgreSQL gets the schema,
-the seeded merchant with a webhook URL and fresh orders. Each (variant, set size, run) creates N
+the seeded merchant with a webhook URL and fresh orders. Each (set size, run) creates N
 payments with `core.payment_create.create_set` in sets of that size, then settles them with
 `core.payment_settle.settle_set` (half approved), sequentially on one event loop, as the app and
 workers call them under load. Reported per payment: this process's CPU (`time.process_time()`)
 and the PostgreSQL backends' CPU (utime + stime from /proc of each backend of the pool), and the
-wall time per set. `--variants` is kept for A/B runs that change how the functions talk to
-PostgreSQL at run time (`apply_variant`); `current` is the code as it is. (Session 7 measured
-psycopg's pipeline mode here against a plain transaction and against one statement per set:
-bench/README.md.)
+wall time per set. (Session 7 measured psycopg's pipeline mode here against a plain transaction
+and against one statement per set: bench/README.md.)
 """
 
 from __future__ import annotations
@@ -73,17 +71,11 @@ def backends() -> list[int]:
         return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))]
 
 
-def apply_variant(name: str) -> None:
-    if name != "current":
-        raise SystemExit(f"unknown variant {name}")
-
-
-async def run_one(variant: str, size: int, n: int, offset: int) -> dict:
+async def run_one(size: int, n: int, offset: int) -> dict:
     from paygate_app.core.db import get_db
     from paygate_app.core.payment_create import NewPayment, create_set
     from paygate_app.core.payment_settle import Settlement, settle_set
 
-    apply_variant(variant)
     db = await get_db()
     now = datetime.now(UTC)
     items = [
@@ -126,13 +118,13 @@ async def run_one(variant: str, size: int, n: int, offset: int) -> dict:
     }
 
 
-def child(variant: str, size: int, n: int, offset: int) -> None:
+def child(size: int, n: int, offset: int) -> None:
     import json
 
     from paygate_app.core.gc_tuning import tune_gc
 
     tune_gc()
-    print(json.dumps(asyncio.run(run_one(variant, size, n, offset))))
+    print(json.dumps(asyncio.run(run_one(size, n, offset))))
 
 
 def main() -> None:
@@ -142,27 +134,25 @@ def main() -> None:
     p.add_argument("-n", type=int, default=6000)
     p.add_argument("--sizes", default="1,8,32")
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--variants", default="current")
-    p.add_argument("--child", nargs=4)
+    p.add_argument("--child", nargs=3)
     a = p.parse_args()
     if a.child:
-        child(a.child[0], int(a.child[1]), int(a.child[2]), int(a.child[3]))
+        child(int(a.child[0]), int(a.child[1]), int(a.child[2]))
         return
     sizes = [int(s) for s in a.sizes.split(",")]
-    variants = a.variants.split(",")
-    runs = [(v, s, r) for r in range(a.repeat) for s in sizes for v in variants]
+    runs = [(s, r) for r in range(a.repeat) for s in sizes]
     prepare(a.n * len(runs))
-    results: dict[tuple[str, int], list[dict]] = {}
+    results: dict[int, list[dict]] = {}
     env = {**os.environ, "DATABASE_URL": URL, "PAYGATE_ENV": "development"}
-    for k, (v, s, _) in enumerate(runs):
-        out = subprocess.run([sys.executable, "-m", "bench.set_cost", "--child", v, str(s), str(a.n), str(k * a.n)],
+    for k, (s, _) in enumerate(runs):
+        out = subprocess.run([sys.executable, "-m", "bench.set_cost", "--child", str(s), str(a.n), str(k * a.n)],
                              cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
-        results.setdefault((v, s), []).append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results.setdefault(s, []).append(json.loads(out.stdout.strip().splitlines()[-1]))
     keys = list(next(iter(results.values()))[0])
-    print("variant        size  " + "  ".join(f"{k:>22}" for k in keys))
-    for (v, s), rs in results.items():
+    print("size  " + "  ".join(f"{k:>22}" for k in keys))
+    for s, rs in results.items():
         med = [statistics.median(r[k] for r in rs) for k in keys]
-        print(f"{v:<14} {s:>4}  " + "  ".join(f"{x:>22.1f}" for x in med))
+        print(f"{s:>4}  " + "  ".join(f"{x:>22.1f}" for x in med))
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ async def sweep_once() -> int:
     for log_id, payment_id in webhooks:
         if payment_id in settling and log_id not in in_flight:
             first.setdefault(payment_id, []).append(log_id)
-    jobs = [_payment_job(i, first.get(i, [])) for i in payment_ids if i in settling]
+    jobs = [processing.run_payment(i, first.get(i, [])) for i in payment_ids if i in settling]
     jobs += [processing.process_refund(i) for i in refund_ids if i not in in_flight]
     jobs += [deliver_webhook(i) for i, p in webhooks if i not in in_flight and p not in first]
     last_pass_full = full and bool(jobs)  # only hurry while there is work nobody here is doing
@@ -89,14 +89,6 @@ async def sweep_once() -> int:
     last_sweep_at = time.time()
     observe_sweep(jobs=len(jobs), seconds=time.perf_counter() - started)
     return len(jobs)
-
-
-async def _payment_job(payment_id: str, log_ids: list[str]) -> None:
-    sends = asyncio.ensure_future(asyncio.gather(*(deliver_webhook(i) for i in log_ids), return_exceptions=True))
-    try:
-        await processing.process_payment(payment_id, first=sends)
-    finally:
-        await sends
 
 
 async def run_sweeper(stop: asyncio.Event) -> None:
