@@ -1,6 +1,6 @@
 """CPU per payment of the create and settle set functions, client and PostgreSQL, in isolation.
 
-    .venv/bin/python -m bench.set_cost [-n 6000] [--sizes 1,8,32] [--repeat 3]
+    .venv/bin/python -m bench.set_cost [-n 6000] [--sizes 1,8,32] [--repeat 3] [--kept]
 
 A private database (`paygate_setcost`, dropped first) on the local PostgreSQL gets the schema,
 the seeded merchant with a webhook URL and fresh orders. Each (set size, run) creates N
@@ -8,7 +8,9 @@ payments with `core.payment_create.create_set` in sets of that size, then settle
 `core.payment_settle.settle_set` (half approved), sequentially on one event loop, as the app and
 workers call them under load. Reported per payment: this process's CPU (`time.process_time()`)
 and the PostgreSQL backends' CPU (utime + stime from /proc of each backend of the pool), and the
-wall time per set. (Session 7 measured psycopg's pipeline mode here against a plain transaction
+wall time per set. The orders are inserted directly, so each create set reads its orders' amount
+and currency (`orders.order_values`) as for an order created by another process; `--kept` has
+this process hold them first, as for an order it created itself. (Session 7 measured psycopg's pipeline mode here against a plain transaction
 and against one statement per set: bench/README.md.)
 """
 
@@ -71,7 +73,8 @@ def backends() -> list[int]:
         return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))]
 
 
-async def run_one(size: int, n: int, offset: int) -> dict:
+async def run_one(size: int, n: int, offset: int, kept: bool) -> dict:
+    from paygate_app.core import orders
     from paygate_app.core.db import get_db
     from paygate_app.core.payment_create import NewPayment, create_set
     from paygate_app.core.payment_settle import Settlement, settle_set
@@ -85,6 +88,8 @@ async def run_one(size: int, n: int, offset: int) -> dict:
         for i in range(n)
     ]  # fmt: skip
     await create_set(items[:1])  # connection up, statements prepared below by use
+    if kept:
+        await orders.order_values([i.order_id for i in items])
     pids = backends()
     sets = [items[i : i + size] for i in range(1, n, size)]
     cpu0, pg0, t0 = time.process_time(), backend_cpu(pids), time.perf_counter()
@@ -118,13 +123,13 @@ async def run_one(size: int, n: int, offset: int) -> dict:
     }
 
 
-def child(size: int, n: int, offset: int) -> None:
+def child(size: int, n: int, offset: int, kept: bool) -> None:
     import json
 
     from paygate_app.core.gc_tuning import tune_gc
 
     tune_gc()
-    print(json.dumps(asyncio.run(run_one(size, n, offset))))
+    print(json.dumps(asyncio.run(run_one(size, n, offset, kept))))
 
 
 def main() -> None:
@@ -134,10 +139,11 @@ def main() -> None:
     p.add_argument("-n", type=int, default=6000)
     p.add_argument("--sizes", default="1,8,32")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--kept", action="store_true", help="the orders' values are held by the process")
     p.add_argument("--child", nargs=3)
     a = p.parse_args()
     if a.child:
-        child(int(a.child[0]), int(a.child[1]), int(a.child[2]))
+        child(int(a.child[0]), int(a.child[1]), int(a.child[2]), a.kept)
         return
     sizes = [int(s) for s in a.sizes.split(",")]
     runs = [(s, r) for r in range(a.repeat) for s in sizes]
@@ -145,7 +151,8 @@ def main() -> None:
     results: dict[int, list[dict]] = {}
     env = {**os.environ, "DATABASE_URL": URL, "PAYGATE_ENV": "development"}
     for k, (s, _) in enumerate(runs):
-        out = subprocess.run([sys.executable, "-m", "bench.set_cost", "--child", str(s), str(a.n), str(k * a.n)],
+        kept = ["--kept"] if a.kept else []
+        out = subprocess.run([sys.executable, "-m", "bench.set_cost", "--child", str(s), str(a.n), str(k * a.n), *kept],
                              cwd=ROOT, env=env, check=True, capture_output=True, text=True)  # fmt: skip
         results.setdefault(s, []).append(json.loads(out.stdout.strip().splitlines()[-1]))
     keys = list(next(iter(results.values()))[0])

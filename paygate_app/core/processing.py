@@ -155,10 +155,21 @@ async def process_refund(refund_id: str) -> str | None:
 
 
 async def due_payment_ids(*, slack_seconds: float = 2.0, limit: int = 200) -> list[str]:
+    """Pending payments overdue by `slack_seconds` whose job looks lost (for the sweeper).
+
+    A payment whose first events are still held by a job (written claimed, not yet attempted) is
+    left to that job, which is alive but late (a backlog): settling it here would send its
+    outcome before them. If the job is lost, the claim runs out, and the sweeper then takes the
+    events and the payment together (tasks/sweeper.py).
+    """
     db = await get_db()
+    now = utcnow()
     rows = await db.fetch_all(
-        "SELECT id FROM payments WHERE status = 'pending' AND process_after < :t ORDER BY process_after LIMIT :n",
-        {"t": utcnow() - timedelta(seconds=slack_seconds), "n": limit},
+        """SELECT id FROM payments p WHERE status = 'pending' AND process_after < :t
+             AND NOT EXISTS (SELECT 1 FROM webhook_logs w WHERE w.payment_id = p.id AND w.status = 'pending'
+                             AND w.attempts = 0 AND w.claimed_until > :now)
+           ORDER BY process_after LIMIT :n""",
+        {"t": now - timedelta(seconds=slack_seconds), "now": now, "n": limit},
     )
     return [r["id"] for r in rows]
 

@@ -69,3 +69,38 @@ async def test_the_sweeper_sends_a_dropped_job_outcome_after_its_first_events(
     await db.execute("UPDATE payments SET process_after = :t WHERE id = :p", {"t": overdue, "p": payment["id"]})
     await sweeper.sweep_once()
     _assert_in_order(_arrivals(receiver, payment["id"]))
+
+
+async def test_the_sweeper_leaves_a_late_job_its_payment_while_its_first_events_are_held(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that is alive but late (a backlog after an outage) still holds its first events: a
+    sweeper pass in another worker must not settle the payment and send its outcome before them."""
+    monkeypatch.setattr(sweeper, "last_task_started", float("-inf"))
+    receiver.delay = ANSWER_AFTER
+    payment = await _pay(merchant)
+    overdue = utcnow() - timedelta(seconds=10)
+    await db.execute("UPDATE payments SET process_after = :t WHERE id = :p", {"t": overdue, "p": payment["id"]})
+    await sweeper.sweep_once()
+    row = await db.fetch_one("SELECT status FROM payments WHERE id = :p", {"p": payment["id"]})
+    assert row["status"] == "pending" and _arrivals(receiver, payment["id"]) == {}
+    # The late job then runs: everything arrives, in order.
+    rows = await db.fetch_all("SELECT id, claimed_until FROM webhook_logs WHERE payment_id = :p", {"p": payment["id"]})
+    assert await processing.run_payment(payment["id"], [r["id"] for r in rows], held_until=rows[0]["claimed_until"])
+    _assert_in_order(_arrivals(receiver, payment["id"]))
+
+
+async def test_the_sweeper_takes_a_lost_job_once_its_claim_ran_out(
+    db: Database, merchant: MerchantInfo, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeper, "last_task_started", float("-inf"))
+    receiver.delay = ANSWER_AFTER
+    payment = await _pay(merchant)
+    overdue = utcnow() - timedelta(seconds=10)
+    await db.execute("UPDATE payments SET process_after = :t WHERE id = :p", {"t": overdue, "p": payment["id"]})
+    # Its job was lost with the message (Redis restarted empty): the claim runs out.
+    await db.execute("UPDATE webhook_logs SET claimed_until = :t WHERE payment_id = :p", {"t": overdue, "p": payment["id"]})
+    await sweeper.sweep_once()
+    row = await db.fetch_one("SELECT status FROM payments WHERE id = :p", {"p": payment["id"]})
+    assert row["status"] == "success"
+    _assert_in_order(_arrivals(receiver, payment["id"]))
