@@ -10,8 +10,8 @@ workers call them under load. Reported per payment: this process's CPU (`time.pr
 and the PostgreSQL backends' CPU (utime + stime from /proc of each backend of the pool), and the
 wall time per set. The orders are inserted directly, so each create set reads its orders' amount
 and currency (`orders.order_values`) as for an order created by another process; `--kept` has
-this process hold them first, as for an order it created itself. (Session 7 measured psycopg's pipeline mode here against a plain transaction
-and against one statement per set: bench/README.md.)
+this process hold them first, as for an order it created itself. (Session 7 measured psycopg's
+pipeline mode here against a plain transaction and against one statement per set: bench/README.md.)
 """
 
 from __future__ import annotations

@@ -99,7 +99,9 @@ async def test_the_sweeper_takes_a_lost_job_once_its_claim_ran_out(
     overdue = utcnow() - timedelta(seconds=10)
     await db.execute("UPDATE payments SET process_after = :t WHERE id = :p", {"t": overdue, "p": payment["id"]})
     # Its job was lost with the message (Redis restarted empty): the claim runs out.
-    await db.execute("UPDATE webhook_logs SET claimed_until = :t WHERE payment_id = :p", {"t": overdue, "p": payment["id"]})
+    await db.execute(
+        "UPDATE webhook_logs SET claimed_until = :t WHERE payment_id = :p", {"t": overdue, "p": payment["id"]}
+    )
     await sweeper.sweep_once()
     row = await db.fetch_one("SELECT status FROM payments WHERE id = :p", {"p": payment["id"]})
     assert row["status"] == "success"
