@@ -91,7 +91,11 @@ class Settled:
     held: Claimed | None  # its outcome's outbox row, claimed for its first attempt (None: no webhook URL)
 
 
-# The states come from TRANSITIONS (a test checks this text against the table).
+# The states come from TRANSITIONS (a test checks this text against the table). The status tests
+# are written `(...) IS TRUE`, which no index matches, so a set's rows are always found by their
+# ids: a plan cached per connection (prepared statements) while few payments were pending used to
+# walk every pending payment through ix_payments_status instead, and with a backlog of pending
+# payments that cost ~4x the PostgreSQL CPU per payment (bench/README.md, session 8).
 _FROM, _OK, _FAILED = settle_from().value, settle_to(True).value, settle_to(False).value
 _RETURNING = ", ".join(f"u.{c}" for c in NAMES)
 
@@ -109,7 +113,8 @@ _SETTLE_SET = f"""WITH i AS (
          AS i(id, oid, ok, code, descr, at, seen, eid, bok, bfail, held)),
      p AS (
        SELECT payments.id FROM payments JOIN i ON i.id = payments.id
-       WHERE payments.status = '{_FROM}' AND payments.updated_at = i.seen ORDER BY payments.id FOR UPDATE OF payments),
+       WHERE (payments.status = '{_FROM}') IS TRUE AND payments.updated_at = i.seen
+       ORDER BY payments.id FOR UPDATE OF payments),
      o AS (
        UPDATE orders SET status = 'paid', updated_at = i.at
        FROM i WHERE orders.id = i.oid AND orders.status = 'created' AND i.ok AND i.id IN (SELECT id FROM p)
@@ -120,7 +125,7 @@ _SETTLE_SET = f"""WITH i AS (
          error_code = CASE WHEN i.ok AND i.oid IN (SELECT id FROM o) THEN NULL ELSE i.code END,
          error_description = CASE WHEN i.ok AND i.oid IN (SELECT id FROM o) THEN NULL ELSE i.descr END,
          updated_at = i.at
-       FROM i WHERE payments.id = i.id AND payments.status = '{_FROM}' AND i.id IN (SELECT id FROM p)
+       FROM i WHERE payments.id = i.id AND (payments.status = '{_FROM}') IS TRUE AND i.id IN (SELECT id FROM p)
        RETURNING payments.*),
      hook AS (
        SELECT u.id, m.webhook_url, m.webhook_secret FROM u JOIN merchants m ON m.id = u.merchant_id),

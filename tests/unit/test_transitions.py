@@ -11,8 +11,9 @@ SETTLE_TEXTS = [payment_settle._SETTLE_SET, payment_settle._SETTLE_ITEM, payment
 
 
 def _from_states(sql: str) -> set[str]:
-    """The payment states a statement moves rows out of (`status = '…'` in a WHERE of payments)."""
-    return set(re.findall(r"(?:WHERE|AND) (?:payments\.)?status = '(\w+)'", sql))
+    """The payment states a statement moves rows out of (`status = '…'` in a WHERE of payments,
+    bare or as `(payments.status = '…') IS TRUE`)."""
+    return set(re.findall(r"(?:WHERE|AND) \(?(?:payments\.)?status = '(\w+)'", sql))
 
 
 def test_settling_starts_from_the_one_state_with_ways_out() -> None:
